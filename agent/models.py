@@ -117,6 +117,8 @@ class LogSource(Model):
     abs_path: str
     format: str = Field(description="detected timestamp shape, e.g. 'iso8601', 'rfc3164', 'jsonl'")
     service: str | None = None
+    year: int | None = Field(default=None, description="year for shapes that carry none (syslog RFC 3164)")
+    timezone: str | None = Field(default=None, description="zone for zoneless timestamps (incident.yaml), else UTC")
 
 
 class MetricSeries(Model):
@@ -418,6 +420,17 @@ class LintFinding(Model):
     text: str
     message: str
     suggestion: str = ""
+    field: str | None = Field(default=None, description="JSON path of the prose field, e.g. 'five_whys.whys[2].answer'")
+    resolution: Literal["reported", "rewritten", "dropped"] = "reported"
+
+
+class RuleResult(Model):
+    """One of the seed's non-negotiable rules, checked by `postmortem check`."""
+
+    id: str
+    title: str
+    passed: bool
+    reason: str
 
 
 class ChatFlag(Model):
@@ -521,3 +534,5 @@ class PositionCard(Model):
     cost: int = 1
     reversibility: float = Field(default=1.0, ge=0.0, le=1.0)
     invariant_violations: list[CardInvariantViolation] = Field(default_factory=list)
+    invariants_satisfied: list[str] = Field(default_factory=list, description="configurable ids, e.g. INV-037")
+    capabilities: list[str] = Field(default_factory=list, description="configurable skill ids, e.g. C7")

@@ -3,32 +3,47 @@
 
 ``redact(text)`` returns the redacted text. ``Redactor`` keeps the reverse map in memory only
 (never written to disk) for callers that need to restore a value for display to the same user.
+
+A rule with a named group ``v`` replaces only that group, so ``password=`` or ``Bearer `` stays
+readable and only the value goes.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
+
+_SECRET_KEYS = (
+    r"api[_-]?key|apikey|x-api-key|access[_-]?key(?:[_-]?id)?|secret[_-]?access[_-]?key|secret[_-]?key|secret|"
+    r"client[_-]?secret|(?:access|refresh|id|auth|session|bearer|csrf)[_-]?token|token|password|passwd|pwd|"
+    r"private[_-]?key|account[_-]?key|shared[_-]?access[_-]?key|sig|signature|credentials?|session[_-]?id|sessionid"
+)
 
 # Order matters: the most specific shapes first, so a JWT is not half-eaten by the token rule.
 _RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("PRIVATE_KEY", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.S)),
+    ("PRIVATE_KEY", re.compile(
+        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)", re.S)),
     ("JWT", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-    ("BEARER", re.compile(r"(?i)(?<=\bbearer )[A-Za-z0-9._~+/=-]{8,}")),
-    ("AWS_KEY", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("BEARER", re.compile(r"(?i)\b(?:bearer|basic|token)\s+(?=[A-Za-z._~+/=-]*\d)(?P<v>[A-Za-z0-9._~+/=-]{12,})")),
+    ("AWS_KEY", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b")),
     ("API_KEY", re.compile(
-        r"\b(?:sk-(?:proj-|live-|test-)?[A-Za-z0-9_-]{16,}|sk_(?:live|test)_[A-Za-z0-9]{16,}|"
+        r"\b(?:sk-(?:proj-|live-|test-|ant-)?[A-Za-z0-9_-]{16,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|"
         r"gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|xox[abposr]-[A-Za-z0-9-]{10,}|"
-        r"AIza[0-9A-Za-z_-]{35}|glpat-[A-Za-z0-9_-]{20,})")),
-    # user:password@host in URLs and connection strings
-    ("URL_PASSWORD", re.compile(r"(?<=://)([^:/@\s]+):([^@/\s]+)(?=@)")),
-    # key=value / key: value forms for secret-looking keys
+        r"AIza[0-9A-Za-z_-]{35}|glpat-[A-Za-z0-9_-]{20,}|ya29\.[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{30,}|"
+        r"hf_[A-Za-z0-9]{30,}|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})")),
+    ("WEBHOOK", re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+|https://discord(?:app)?\.com/api/webhooks/[A-Za-z0-9/_-]+")),
+    # user:password@host in URLs and connection strings (the user may be empty: redis://:pw@host)
+    ("PASSWORD", re.compile(r"(?<=://)[^:/@\s]*:(?P<v>[^@/\s]+)(?=@)")),
+    # key=value / key: value / "key": "value" forms for secret-looking keys
     ("SECRET", re.compile(
-        r"(?i)(?<![A-Za-z0-9_])((?:api[_-]?key|apikey|access[_-]?key|secret[_-]?key|secret|token|auth[_-]?token|"
-        r"password|passwd|pwd|client[_-]?secret|private[_-]?key)[\"']?\s*[:=]\s*[\"']?)([^\s\"',;&]{4,})")),
+        rf"(?i)(?<![A-Za-z0-9])(?:{_SECRET_KEYS})[\"']?\s*[:=]\s*[\"']?(?P<v>[^\s\"',;&<>)]{{4,}})")),
     ("EMAIL", re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")),
-    ("PHONE", re.compile(r"(?<![\w.:/-])\+?\d{1,3}[ .-]?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}(?![\w.:-])")),
+    ("PHONE", re.compile(
+        r"(?<![\w.:/+-])(?:\+?\d{1,3}[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]\d{3}[ .-]\d{4}(?![\w.:-])"
+        r"|(?<![\w+])\+\d{1,3}(?:[ .-]\d{2,5}){2,5}(?![\w.:-])|(?<![\w+])\+\d{10,15}\b")),
 ]
+_ALREADY = "[REDACTED_"
 
 
 @dataclass
@@ -36,31 +51,38 @@ class Redactor:
     """Redacts consistently (the same secret gets the same placeholder) and remembers, in memory only."""
 
     numbered: bool = True
-    _reverse: dict[str, str] = field(default_factory=dict)
-    _forward: dict[tuple[str, str], str] = field(default_factory=dict)
+    _reverse: dict[str, str] = field(default_factory=dict, repr=False)
+    _forward: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    _counts: dict[str, int] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def _placeholder(self, kind: str, value: str) -> str:
         if not self.numbered:
             return f"[REDACTED_{kind}]"
-        key = (kind, value)
-        if key not in self._forward:
-            n = sum(1 for k in self._forward if k[0] == kind) + 1
-            token = f"[REDACTED_{kind}_{n}]"
-            self._forward[key] = token
-            self._reverse[token] = value
-        return self._forward[key]
+        with self._lock:
+            key = (kind, value)
+            if key not in self._forward:
+                self._counts[kind] = self._counts.get(kind, 0) + 1
+                token = f"[REDACTED_{kind}_{self._counts[kind]}]"
+                self._forward[key] = token
+                self._reverse[token] = value
+            return self._forward[key]
+
+    def _replace(self, kind: str, match: re.Match[str]) -> str:
+        if "v" not in match.re.groupindex:
+            return self._placeholder(kind, match.group(0))
+        value = match.group("v")
+        if value.startswith(_ALREADY):
+            return match.group(0)
+        start, end = match.start("v") - match.start(), match.end("v") - match.start()
+        whole = match.group(0)
+        return whole[:start] + self._placeholder(kind, value) + whole[end:]
 
     def redact(self, text: str) -> str:
         if not text:
             return text
         for kind, pattern in _RULES:
-            if kind == "URL_PASSWORD":
-                text = pattern.sub(lambda m: f"{m.group(1)}:{self._placeholder('PASSWORD', m.group(2))}", text)
-            elif kind == "SECRET":
-                text = pattern.sub(lambda m: m.group(1) + self._placeholder("SECRET", m.group(2))
-                                   if not m.group(2).startswith("[REDACTED_") else m.group(0), text)
-            else:
-                text = pattern.sub(lambda m, k=kind: self._placeholder(k, m.group(0)), text)
+            text = pattern.sub(lambda m, k=kind: self._replace(k, m), text)
         return text
 
     def restore(self, text: str) -> str:

@@ -11,6 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 SHARED = ROOT.parent / "shared"
 
+# LLM guard (any un-faked model call fails) and LLM test builders.
+pytest_plugins = ["conftest_llm"]
+
 
 @pytest.fixture
 def run_cli():

@@ -1,20 +1,156 @@
-"""Blameless-language linter. PLACEHOLDER interface, owned by the checks work (issue 7)."""
+"""Blameless-language linter: find blameful sentences, explain why, suggest a rewrite.
+
+The rules are data (agent/data/blameless_rules.yaml); this module applies them to plain text,
+markdown, the prose fields of a postmortem, and incident chat.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+
+from agent.checks import prose
+from agent.checks.fields import prose_slots
+from agent.checks.ruleset import Hit, LintConfig, load_rules, make_config, match_sentence
 from agent.models import ChatFlag, ChatMessage, LintFinding, Postmortem
 
+PLACEHOLDER = "[wording removed by the blameless-language check; see lint_findings]"
 
-def lint_text(text: str, *, config: dict | None = None) -> list[LintFinding]:
-    """Findings for ``text``; line numbers are 1-based lines of ``text``."""
-    return []
+
+def lint_text(text: str, *, config: dict | LintConfig | None = None) -> list[LintFinding]:
+    """Findings for ``text`` (plain or markdown); line numbers are 1-based lines of ``text``."""
+    cfg = make_config(config)
+    prepared = prose.prepare(text)
+    findings: list[LintFinding] = []
+    for sent in prose.sentences(prepared):
+        for hit in match_sentence(sent.text, cfg, names_ok=sent.names_ok):
+            line, col = prepared.position(sent.start + hit.start)
+            off = prepared.disabled.get(line, set())
+            if prose.ALL in off or hit.rule.id in off:
+                continue
+            findings.append(_finding(hit, line, col))
+    return _dedupe(findings)
+
+
+def _finding(hit: Hit, line: int, col: int, *, field: str | None = None) -> LintFinding:
+    return LintFinding(
+        rule=hit.rule.id, severity=hit.severity, line=line, column=col, text=hit.text,
+        message=hit.rule.message, suggestion=hit.rule.rewrite, field=field,
+    )
+
+
+def _dedupe(findings: list[LintFinding]) -> list[LintFinding]:
+    seen, out = set(), []
+    for f in sorted(findings, key=lambda f: (f.field or "", f.line, f.column, f.rule)):
+        key = (f.field, f.rule, f.line, f.column)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def lint_postmortem_json(raw: str, *, config: dict | LintConfig | None = None) -> list[LintFinding]:
+    """Lint the prose fields of a postmortem.json; each finding carries its field path and file line."""
+    data = json.loads(raw)
+    findings = []
+    for slot in prose_slots(data):
+        line = _json_line(raw, slot.text)
+        for f in lint_text(slot.text, config=config):
+            findings.append(f.model_copy(update={"field": slot.path, "line": line + f.line - 1}))
+    return _dedupe(findings)
+
+
+def _json_line(raw: str, value: str) -> int:
+    encoded = json.dumps(value, ensure_ascii=False)
+    at = raw.find(encoded)
+    if at < 0:
+        at = raw.find(json.dumps(value))
+    return raw.count("\n", 0, at) + 1 if at >= 0 else 1
+
+
+def has_errors(findings: list[LintFinding]) -> bool:
+    return any(f.severity == "error" and f.resolution == "reported" for f in findings)
+
+
+# --------------------------------------------------------------------------- drafts
 
 
 def clean_postmortem(pm: Postmortem) -> Postmortem:
     """Rewrite or drop blameful sentences in every prose field; record findings in pm.lint_findings."""
-    return pm
+    cfg = make_config({"people": _people(pm)})
+    data = pm.model_dump(mode="json")
+    found: list[LintFinding] = []
+    for slot in prose_slots(data):
+        cleaned, findings = clean_text(slot.text, cfg, field=slot.path)
+        found.extend(findings)
+        if cleaned != slot.text:
+            slot.set(cleaned or PLACEHOLDER)
+    data["lint_findings"] = [f.model_dump(mode="json") for f in _dedupe(found)]
+    return Postmortem.model_validate(data)
+
+
+def _people(pm: Postmortem) -> list[str]:
+    names = [pm.author, *pm.reviewers, *(a.owner for a in pm.action_items), *(s.name for s in pm.sign_off)]
+    return [n.lstrip("@") for n in names if n and not re.search(r"team|@|-", n)]
+
+
+def clean_text(text: str, cfg: LintConfig, *, field: str | None = None) -> tuple[str, list[LintFinding]]:
+    """(text with blameful sentences rewritten or dropped, findings with their resolution)."""
+    prepared = prose.prepare(text)
+    findings: list[LintFinding] = []
+    out = text
+    for sent in reversed(prose.sentences(prepared)):
+        hits = match_sentence(sent.text, cfg, names_ok=sent.names_ok)
+        if not hits:
+            continue
+        original = text[sent.start:sent.end]
+        resolution, replacement = "reported", original
+        if any(h.severity == "error" for h in hits):
+            replacement = _rewrite(original, hits, cfg)
+            resolution = "rewritten" if replacement else "dropped"
+            out = out[:sent.start] + replacement + out[sent.end:]
+        for hit in hits:
+            line, col = prepared.position(sent.start + hit.start)
+            fixed = resolution if hit.severity == "error" or resolution == "dropped" else "reported"
+            findings.append(_finding(hit, line, col, field=field).model_copy(update={"resolution": fixed}))
+    return re.sub(r"[ \t]{2,}", " ", out).strip(), findings
+
+
+def _rewrite(sentence: str, hits: list[Hit], cfg: LintConfig) -> str:
+    """Apply the hit rules' automatic replacements; '' when the sentence is still blameful after them."""
+    new = sentence
+    for rule in {h.rule.id: h.rule for h in hits}.values():
+        for pattern, repl in rule.replace:
+            new = pattern.sub(repl, new)
+    new = re.sub(r"\s{2,}", " ", new).strip()
+    if new and new[0].islower():
+        new = new[0].upper() + new[1:]
+    still = match_sentence(new, cfg)
+    return "" if not new or any(h.severity == "error" for h in still) else new
+
+
+# --------------------------------------------------------------------------- chat
 
 
 def flag_chat(messages: list[ChatMessage], evidence_ids: dict[str, str] | None = None) -> list[ChatFlag]:
     """Blameful chat remarks for the reviewer. ``evidence_ids`` maps Slack ts -> evidence id."""
-    return []
+    people = {n for m in messages for n in (m.user_name, m.user) if n}
+    cfg = make_config({"people": sorted(people)})
+    ids = evidence_ids or {}
+    flags: list[ChatFlag] = []
+    for msg in messages:
+        rules = {}
+        for sent in prose.sentences(prose.prepare(msg.text)):
+            for hit in match_sentence(sent.text, cfg):
+                if hit.severity == "error":
+                    rules.setdefault(hit.rule.id, hit.rule.message)
+        flags.extend(
+            ChatFlag(ts=msg.ts, time=msg.time, channel=msg.channel, rule=rule_id, message=message,
+                     evidence_id=ids.get(msg.ts))
+            for rule_id, message in rules.items()
+        )
+    return flags
+
+
+def rule_ids() -> list[str]:
+    return [r.id for r in load_rules()]

@@ -1,9 +1,70 @@
-"""The `postmortem draft` command. Owned by the draft work; replace this placeholder."""
+"""The `postmortem draft` command: parse flags, call run_postmortem, say where the report is."""
 
 from __future__ import annotations
 
+import sys
+import time
+from pathlib import Path
+
 import typer
+
+from agent.render.card import CardOptions
+from agent.settings import Settings
+
+
+def _warn(pm, quiet: bool) -> None:
+    """Per-file problems, one `postmortem: warning: file:line: ...` line each, on stderr."""
+    if quiet:
+        return
+    for f in pm.files:
+        if f.status == "error":
+            print(f"postmortem: warning: {f.path}: {f.reason or 'could not be parsed'}", file=sys.stderr)
+    for w in (n for n in pm.notes if n.startswith("warning: ")):
+        print(f"postmortem: {w}", file=sys.stderr)
+
+
+def draft(
+    bundle: Path = typer.Argument(..., help="Bundle directory, .zip or .tar.gz of incident data."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="Directory for postmortem.md, .json and the card."),
+    json_out: bool = typer.Option(False, "--json", help="Print the Postmortem as JSON on stdout."),
+    swarm_dir: Path | None = typer.Option(None, "--swarm-dir", help="Swarm root (usually .agents) for the driver card."),
+    workflow_id: str | None = typer.Option(None, "--workflow-id", help="Swarm workflow id, e.g. WF-016_20260205_161500."),
+    step: int | None = typer.Option(None, "--step", help="Two-digit step number of this agent in the workflow."),
+    swarm_config: Path | None = typer.Option(None, "--swarm-config", help="YAML overriding invariant/capability ids."),
+    llm: str | None = typer.Option(None, "--llm", help="'offline' (default), 'openai:MODEL' or a model name."),
+    llm_base_url: str | None = typer.Option(None, "--llm-base-url", help="OpenAI-compatible endpoint URL."),
+    library: Path | None = typer.Option(None, "--library", help="Incident library path for pattern analysis."),
+    chroma_url: str | None = typer.Option(None, "--chroma-url", help="Chroma server URL for the library."),
+    add_to_library: bool = typer.Option(False, "--add-to-library", help="Add the draft to the incident library."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show progress and notes on stderr."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors (and --json output)."),
+) -> None:
+    """Draft a blameless, cited postmortem from an incident BUNDLE (offline unless --llm is given).
+
+    Writes OUT/postmortem.md, OUT/postmortem.json and OUT/position_card.yaml; with --swarm-dir and
+    --workflow-id also the swarm driver's card.
+    """
+    from agent.api import run_postmortem
+
+    if (swarm_dir is None) != (workflow_id is None):
+        raise typer.BadParameter("--swarm-dir and --workflow-id go together")
+    settings = Settings.from_env(llm=llm, llm_base_url=llm_base_url, library=library, chroma_url=chroma_url,
+                                 quiet=quiet or None)
+    started = time.perf_counter()
+    pm = run_postmortem(bundle, settings=settings, out_dir=out, swarm_dir=swarm_dir, workflow_id=workflow_id,
+                        step=step, add_to_library=add_to_library, card_options=CardOptions.load(swarm_config),
+                        progress=verbose and not quiet)
+    _warn(pm, quiet)
+    if verbose and not quiet:
+        for note in pm.notes:
+            print(f"postmortem: note: {note}", file=sys.stderr)
+        print(f"postmortem: drafted in {time.perf_counter() - started:.2f}s", file=sys.stderr)
+    if json_out:
+        sys.stdout.write(pm.model_dump_json(indent=2) + "\n")
+    elif not quiet:
+        print(f"Report: {out / 'postmortem.md'}  (also {out / 'postmortem.json'}, {out / 'position_card.yaml'})")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's command(s) to the app."""
+    """Add `draft` to the app."""
+    app.command("draft")(draft)

@@ -1,0 +1,93 @@
+"""Stage 2: the evidence engine. ``build(bundle)`` -> a bounded, ranked, numbered EvidencePack.
+
+Logs are streamed once through a Drain-style template miner (agent/evidence/drain.py) and compared
+against a baseline window; metrics get change points and saturation; alerts are grouped; traces give
+error spans and the failing dependency. Everything is ranked and fitted into a tiktoken budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agent.evidence import alerts as al
+from agent.evidence import events as ev_mod
+from agent.evidence import findings as fd
+from agent.evidence import metrics as mx
+from agent.evidence import pack as pk
+from agent.evidence import traces as tr
+from agent.evidence.logs import LogAnalysis, RecordReader, Window, analyze
+from agent.evidence.progress import Progress
+from agent.models import Bundle, Event, EvidencePack
+
+__all__ = ["build", "Window", "LogAnalysis"]
+
+
+def build(bundle: Bundle, *, budget_tokens: int = 8000, progress: bool = False,
+          reader: RecordReader | None = None, counter: Callable[[str], int] | None = None) -> EvidencePack:
+    """Derive findings and events from a loaded bundle and fit them, ranked, into ``budget_tokens``.
+
+    ``reader`` streams a LogSource's records (default: agent.sources.logs.iter_records);
+    ``counter`` counts tokens (default: tiktoken cl100k, offline)."""
+    events = ev_mod.dedupe(bundle.events)
+    win = ev_mod.window(bundle, events)
+    with Progress(enabled=progress) as prog:
+        logs = _logs(bundle, win, reader, prog)
+    found = _findings(bundle, win, logs)
+    events = ev_mod.dedupe(events + _derived_events(found))
+    phase = ev_mod.phase_events(events, win)
+    events = [e.model_copy(update={"importance": ev_mod.importance(e, win, i in phase)}) for i, e in enumerate(events)]
+    return pk.fit(found, events, phase, budget=budget_tokens, counter=counter or pk.count_tokens)
+
+
+def _logs(bundle: Bundle, win: Window, reader: RecordReader | None, prog: Progress) -> LogAnalysis | None:
+    if not bundle.logs:
+        return None
+    task = prog.task("mining log templates", total=None)
+    return analyze(bundle.logs, window=win, reader=reader, on_progress=lambda n: prog.advance(task, n))
+
+
+def _findings(bundle: Bundle, win: Window, logs: LogAnalysis | None) -> list[tuple]:
+    found: list[tuple] = []
+    if logs is not None:
+        found += fd.log_findings(logs, win)
+        found += fd.command_findings(logs.commands, win)
+    for s in bundle.series:
+        if mx.is_limit_series(s):
+            continue
+        found += [fd.shift_finding(sh, win) for sh in mx.changes(s)]
+        sat = mx.saturation(s, bundle.series)
+        if sat is not None:
+            found.append(fd.saturation_finding(sat, win))
+    groups = al.group(bundle.alerts, onset=win.onset)
+    found += [fd.alert_finding(g, win, rank) for rank, g in enumerate(groups)]
+    if bundle.spans:
+        found += fd.trace_findings(tr.analyze(bundle.spans), win)
+    service = bundle.meta.service or next((t.service for t in bundle.tickets if t.service), None)
+    for e in bundle.events:
+        if e.kind in ("deploy", "config_change", "rollback", "command") or (e.kind == "mitigation" and e.source == "change"):
+            found.append(fd.change_finding(e, win, service))
+    return found
+
+
+_DERIVED_KIND = {"changepoint": "metric_change", "saturation": "metric_change", "trace": "trace_error",
+                 "command": "command", "error_signature": "log", "log_template": "log"}
+
+
+def _derived_events(found: list[tuple]) -> list[Event]:
+    """Events for what the analyses found: notable log templates, change points, trace errors, commands."""
+    out = []
+    for f, cands in found:
+        kind = _DERIVED_KIND.get(f.kind)
+        if kind is None or not cands or f.time is None or f.role == "distractor" and f.kind != "command":
+            continue
+        if f.kind == "trace" and f.role != "mechanism":
+            continue
+        c = cands[0]
+        if f.kind == "command" and c.kind != "log":
+            continue  # commands from the bundle's own events are already events
+        source = {"metric_change": "metric", "trace_error": "trace"}.get(kind, "log")
+        level = "error" if f.role == "mechanism" and kind in ("log", "trace_error") else None
+        out.append(Event(time=f.time, source=source, kind=kind, text=f.text, source_file=c.source_file,  # type: ignore[arg-type]
+                         line=c.line, pointer=c.pointer, level=level, key=f"{kind}:{c.pointer}",  # type: ignore[arg-type]
+                         attrs={k: str(v) for k, v in f.attrs.items() if v is not None and k != "template"}))
+    return out

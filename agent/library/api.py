@@ -1,19 +1,127 @@
-"""Incident library facade. PLACEHOLDER interface, owned by the library work (issue 6)."""
+"""The incident library facade: add, import, search, similar, patterns, metrics, reindex.
+
+``open_library(settings)`` is what the draft pipeline calls. It returns None when no library is
+configured: no ``--library``/POSTMORTEM_LIBRARY, no ``--chroma-url``/POSTMORTEM_CHROMA_URL, and no
+library at the default path (~/.postmortem/library). The default path is used when it already exists
+or when a ``postmortem library`` command asks for it (``create=True``), so a fresh machine's drafts say
+"no library configured" until someone adds to one.
+"""
 
 from __future__ import annotations
 
-from agent.models import PatternAnalysis, Postmortem
-from agent.settings import Settings
+from datetime import date, timedelta
+from pathlib import Path
+
+from agent.errors import LibraryError
+from agent.library import metrics as metrics_mod
+from agent.library import patterns as patterns_mod
+from agent.library.markdown import iter_markdown, record_from_markdown
+from agent.library.records import Record, from_postmortem, load_file, load_postmortem
+from agent.library.similar import WINDOW_DAYS, analyse, rank
+from agent.models import PatternAnalysis, Postmortem, SimilarIncident
+from agent.settings import DEFAULT_LIBRARY, Settings
 
 
 class Library:
-    def pattern_analysis(self, pm: Postmortem) -> PatternAnalysis:
-        return PatternAnalysis()
+    """Past postmortems in Chroma, with their JSON files as the source of truth."""
 
+    def __init__(self, store):
+        self.store = store
+
+    @property
+    def root(self) -> Path:
+        return self.store.root
+
+    @property
+    def where(self) -> str:
+        return self.store.chroma_url or str(self.store.root)
+
+    # ------------------------------------------------------------------ writes
     def add(self, pm: Postmortem) -> str:
-        raise NotImplementedError
+        """Store (or replace) one postmortem; returns its library id."""
+        return self.add_many([pm])[0]
+
+    def add_many(self, pms: list[Postmortem]) -> list[str]:
+        items = [(self._record(pm), pm.model_dump_json(indent=2)) for pm in pms]
+        return self.store.put(items)
+
+    def _record(self, pm: Postmortem) -> Record:
+        return from_postmortem(pm, link=str(self.store.file_for(pm.incident_id)))
+
+    def add_path(self, path: Path) -> list[str]:
+        """Add a postmortem.json, or every *.json under a directory."""
+        path = Path(path)
+        if path.is_dir():
+            files = sorted(path.rglob("*.json"))
+        elif path.is_file():
+            files = [path]
+        else:
+            raise LibraryError(f"{path}: no such file or directory")
+        if not files:
+            raise LibraryError(f"{path}: no postmortem JSON files found")
+        return self.add_many([load_postmortem(f) for f in files])
+
+    def import_markdown(self, path: Path) -> list[Record]:
+        """Import human-written markdown postmortems; returns the records stored."""
+        records = [record_from_markdown(p) for p in iter_markdown(Path(path))]
+        if not records:
+            raise LibraryError(f"{path}: no markdown (.md) postmortems found")
+        self.store.put([(r, r.model_dump_json(indent=2)) for r in records])
+        return records
+
+    def reindex(self) -> int:
+        """Rebuild the index from the files, with the configured embeddings."""
+        files = self.store.source_files()
+        return self.store.rebuild([load_file(f) for f in files])
+
+    # ------------------------------------------------------------------ reads
+    def search(self, text: str, k: int = 5) -> list[SimilarIncident]:
+        """The k incidents whose text is nearest to ``text``."""
+        query = Record(id="", kind="imported", title="", body=text)
+        return rank(query, self.store.query(text, k), k)
+
+    def similar_to(self, query: Record, k: int = 5, *, past_only: bool = False) -> list[SimilarIncident]:
+        """Incidents like ``query`` (never itself; with past_only, none dated after it), and why."""
+        return rank(query, self.store.query(query.text(), k * 3 + 1), k, until=query.when if past_only else None)
+
+    def similar(self, pm: Postmortem, k: int = 5) -> list[SimilarIncident]:
+        return self.similar_to(from_postmortem(pm), k)
+
+    def records(self) -> list[Record]:
+        return self.store.records()
+
+    def pattern_analysis(self, pm: Postmortem) -> PatternAnalysis:
+        """The Pattern Analysis section of a draft: similar incidents, recurrence, recommendation."""
+        query = from_postmortem(pm)
+        window = []
+        if query.when and query.categories:
+            window = self.store.in_window(query.categories[0], query.when - timedelta(days=WINDOW_DAYS), query.when)
+        past = self.count() - self.store.has(query.id)
+        return analyse(query, self.similar_to(query, past_only=True), window, past=past, where=self.where)
+
+    def patterns(self, *, as_of: date | None = None) -> patterns_mod.PatternReport:
+        return patterns_mod.report(self.records(), as_of=as_of)
+
+    def metrics(self, *, as_of: date | None = None) -> metrics_mod.Metrics:
+        return metrics_mod.compute(self.records(), as_of=as_of)
+
+    def count(self) -> int:
+        return self.store.count()
 
 
-def open_library(settings: Settings) -> Library | None:
-    """The configured library, or None when none is configured."""
-    return None
+def open_library(settings: Settings, *, create: bool = False, default_path: Path = DEFAULT_LIBRARY,
+                 embedding=None) -> Library | None:
+    """The configured library, or None when none is configured (see the module docstring).
+
+    ``embedding`` injects an embedding function (tests, benchmarks); by default settings.embeddings
+    names it.
+    """
+    from agent.library.embeddings import make_embedding  # chromadb loads only when a library is used
+    from agent.library.store import Store
+
+    root = settings.library
+    if root is None and not settings.chroma_url and not create and not default_path.exists():
+        return None
+    emb = embedding or make_embedding(settings.embeddings, base_url=settings.llm_base_url,
+                                      api_key=settings.llm_api_key)
+    return Library(Store(Path(root or default_path).expanduser(), emb, chroma_url=settings.chroma_url))

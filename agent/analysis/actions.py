@@ -1,0 +1,48 @@
+"""Action items: the category's remediation plus detection, response and process items, each with the
+owning team, a deadline set by severity from the incident date, and status "todo"."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from agent.analysis import text
+from agent.analysis.context import Context
+from agent.models import ActionItem
+
+_KIND_IDS = {"prevent": "cause", "mitigate": "cause", "detect": "detection", "respond": "mitigation", "process": ""}
+
+
+def deadline(incident_day: date, severity: str, kind: str) -> date:
+    """Incident date + the severity's days (SEV-1 7, SEV-2 14, SEV-3 30, ...); the review meeting in 3 days."""
+    if kind == "process":
+        return incident_day + timedelta(days=int(text.get("review_meeting_days")))
+    days = text.get("deadline_days")
+    return incident_day + timedelta(days=int(days.get(severity, days["SEV-3"])))
+
+
+def build(ctx: Context, incident_day: date) -> list[ActionItem]:
+    specs = list(text.get("actions", ctx.verdict.category)) + list(text.get("actions", "common"))
+    if ctx.mech.noise:
+        specs += list(text.get("actions", "noisy_baseline"))
+    items = []
+    for n, (kind, template) in enumerate(_ordered(specs), start=1):
+        items.append(ActionItem(id=f"AI-{n:03d}", action=text.fill(template, ctx.values), owner=ctx.team,
+                                deadline=deadline(incident_day, ctx.severity, kind), status="todo", kind=kind,
+                                evidence_ids=_ids(ctx, kind)))
+    return items
+
+
+def _ordered(specs: list) -> list:
+    order = {"prevent": 0, "detect": 1, "mitigate": 2, "respond": 3, "process": 4}
+    return sorted(specs, key=lambda s: order[s[0]])
+
+
+def _ids(ctx: Context, kind: str) -> list[str]:
+    which = _KIND_IDS[kind]
+    if which == "cause":
+        return ctx.ids(ctx.verdict.evidence_ids)
+    if which == "detection":
+        return ctx.ids(ctx.phase_ids("detection", "start"))
+    if which == "mitigation":
+        return ctx.ids(ctx.phase_ids("mitigation", "mitigation_attempt"))
+    return []

@@ -1,0 +1,210 @@
+"""The failure mechanism: which errors are new in the incident window, what they say (saturation,
+network, certificate, auth, dependency), and which resource saturated.
+
+Errors whose template was already present well before the onset are baseline noise: they are listed as
+distractors and never become the mechanism.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from agent.analysis import series as ms
+from agent.analysis.cite import Citations
+from agent.models import Evidence, EvidencePack, Finding
+from agent.timeline import signature
+
+SIGNALS: dict[str, re.Pattern[str]] = {
+    "certificate": re.compile(r"certificate (?:has )?expired|x509|cert(?:ificate)? (?:is )?(?:not yet valid|expired)"
+                              r"|ssl.{0,30}expir|tls.{0,30}(?:expired|bad certificate)|notafter", re.I),
+    "security": re.compile(r"unauthori[sz]ed access|intrusion|brute.?force|credential stuffing|malicious|exfiltrat"
+                           r"|suspicious (?:login|activity)|\bddos\b|sql injection|privilege escalation", re.I),
+    "data_loss": re.compile(r"drop (?:table|database)|truncate table|rm -rf|\bdeleted? \d+ rows|data loss"
+                            r"|no such table|relation \S+ does not exist|table .{0,40}(?:missing|not found)", re.I),
+    "saturation": re.compile(r"pool (?:is )?exhausted|exhaust|too many (?:connections|open files|clients)"
+                             r"|out of memory|\boom\b|oomkill|no space left|disk (?:is )?full|queue (?:is )?full"
+                             r"|rate.?limit|throttl|max(?:imum)?[ _]connections|saturat|resource(?:s)? exhausted"
+                             r"|heap space|cannot allocate|remaining connection slots", re.I),
+    "dependency": re.compile(r"upstream|downstream|dependency|bad gateway|\b50[234]\b.{0,40}(?:from|upstream)"
+                             r"|circuit.?breaker|service unavailable|failed to call|error calling", re.I),
+    "network": re.compile(r"timed? ?out|timeout|connection refused|connection reset|econnrefused|econnreset"
+                          r"|packet loss|\bbgp\b|\bdns\b|nxdomain|servfail|no route to host|host unreachable"
+                          r"|network is unreachable|broken pipe|i/o timeout", re.I),
+}
+_DEP_NAME = re.compile(r"(?:upstream|dependency|calling|call to|request to|connect to|from)\s+['\"]?"
+                       r"([a-z][\w.-]*(?:service|svc|api|db|redis|postgres|mysql|kafka|cache|gateway|auth)[\w.-]*)",
+                       re.I)
+
+
+@dataclass
+class Signature:
+    text: str
+    evidence_ids: list[str]
+    count: int
+    first: datetime | None
+    service: str | None = None
+    preexisting: bool = False
+    score: float = 0.0
+    saturation: bool = False
+
+
+@dataclass
+class Mechanism:
+    signatures: list[Signature] = field(default_factory=list)   # new in the window, most frequent first
+    noise: list[Signature] = field(default_factory=list)        # pre-existing: distractors
+    scores: dict[str, float] = field(default_factory=dict)      # signal -> weight
+    signal_ids: dict[str, list[str]] = field(default_factory=dict)
+    saturation: ms.Shift | None = None
+    saturation_ids: list[str] = field(default_factory=list)
+    dependency: str | None = None
+    dependency_ids: list[str] = field(default_factory=list)
+    baseline: set[str] = field(default_factory=set)             # templates seen well before the onset
+
+    @property
+    def top(self) -> Signature | None:
+        return self.signatures[0] if self.signatures else None
+
+
+_ERRORISH = re.compile(r"\b(error|err|fatal|critical|crit|exception|fail\w*|panic|refused|timeout|timed out"
+                       r"|exhausted|5\d\d)\b", re.I)
+
+
+def _is_error_evidence(e: Evidence) -> bool:
+    return e.kind in ("log", "log_template", "trace") and bool(_ERRORISH.search(e.excerpt))
+
+
+def analyze(pack: EvidencePack, citations: Citations, *, start: datetime | None, end: datetime | None,
+            shifts: list[ms.Shift], primary: str | None) -> Mechanism:
+    """New error signatures, signal scores, the saturated resource and the failing dependency."""
+    mech = Mechanism()
+    _signatures(mech, pack, start, end)
+    _score_signals(mech, pack, start, end)
+    _saturation(mech, shifts, citations)
+    _dependency(mech, pack, primary)
+    return mech
+
+
+def _in_window(t: datetime | None, start: datetime | None, end: datetime | None) -> bool:
+    if t is None or start is None:
+        return True
+    return start - timedelta(minutes=5) <= t <= (end or start + timedelta(hours=6))
+
+
+def _signatures(mech: Mechanism, pack: EvidencePack, start: datetime | None, end: datetime | None) -> None:
+    groups: dict[str, Signature] = {}
+    counts: Counter[str] = Counter()
+    early: set[str] = set()
+    for e in pack.evidence:
+        if e.kind in ("log", "log_template") and start and e.time and e.time < start - timedelta(minutes=15):
+            early.add(signature(e.excerpt))
+    mech.baseline = early
+    for e in pack.evidence:
+        if not _is_error_evidence(e):
+            continue
+        sig = signature(e.excerpt)
+        if not _in_window(e.time, start, end) and not (start and e.time and e.time < start):
+            continue
+        g = groups.setdefault(sig, Signature(_clean(e.excerpt), [], 0, e.time))
+        g.evidence_ids.append(e.id)
+        counts[sig] += 1
+    for f in pack.findings:
+        if f.kind in ("error_signature", "log_template") and f.role == "distractor":
+            early.add(signature(f.text))
+        _merge_finding(groups, counts, f)
+    for sig, g in groups.items():
+        g.count = max(g.count, counts[sig])
+        g.preexisting = sig in early
+    ordered = sorted(groups.values(), key=lambda g: (-g.score, -g.count,
+                                                     g.first.timestamp() if g.first else float("inf")))
+    lo = start - timedelta(minutes=5) if start else None
+    mech.signatures = [g for g in ordered if not g.preexisting and (lo is None or (g.first and g.first >= lo))]
+    mech.noise = [g for g in ordered if g.preexisting]
+
+
+def _merge_finding(groups: dict[str, Signature], counts: Counter, f: Finding) -> None:
+    if f.kind not in ("error_signature", "log_template") or not f.evidence_ids:
+        return
+    if f.kind == "log_template" and not _ERRORISH.search(f.text):
+        return
+    template = f.attrs.get("template")
+    body = template if isinstance(template, str) and template else f.text
+    sig = signature(body)
+    g = groups.get(sig)
+    if g is None:
+        g = groups.setdefault(sig, Signature(_clean(body), list(f.evidence_ids), 0, f.time))
+    else:
+        g.text = _clean(body)
+        g.evidence_ids = list(dict.fromkeys(list(f.evidence_ids) + g.evidence_ids))
+    n = f.attrs.get("count")
+    counts[sig] = max(counts[sig], int(n) if isinstance(n, (int, float)) else len(f.evidence_ids))
+    g.score = max(g.score, f.score if f.role == "mechanism" else f.score * 0.5)
+    g.saturation = g.saturation or bool(f.attrs.get("saturation"))
+    if f.role == "distractor" or f.attrs.get("preexisting") or f.attrs.get("baseline_count") \
+            or f.attrs.get("status") == "preexisting":
+        g.preexisting = True
+
+
+_PREFIX = re.compile(r"^\W*(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s*|"
+                     r"[A-Z][a-z]{2}\s+\d+\s+\d\d:\d\d:\d\d\s+)?(?:\[?(?:DEBUG|INFO|WARN|WARNING|ERROR|ERR|FATAL|"
+                     r"CRITICAL|CRIT)\]?[:\s]+)?")
+
+
+def _clean(text: str) -> str:
+    """One line, without the leading timestamp and level, at most 140 characters."""
+    text = " ".join(text.split())
+    text = _PREFIX.sub("", text, count=1) or text
+    return text if len(text) <= 140 else text[:137] + "..."
+
+
+def _score_signals(mech: Mechanism, pack: EvidencePack, start: datetime | None, end: datetime | None) -> None:
+    noise = {signature(s.text) for s in mech.noise} | mech.baseline
+    for e in pack.evidence:
+        if signature(e.excerpt) in noise or not _in_window(e.time, start, end):
+            continue
+        eid, text = e.id, e.excerpt + " " + e.summary
+        for name, pattern in SIGNALS.items():
+            if pattern.search(text):
+                mech.scores[name] = mech.scores.get(name, 0.0) + 1.0
+                mech.signal_ids.setdefault(name, []).append(eid)
+
+
+def _saturation(mech: Mechanism, shifts: list[ms.Shift], citations: Citations) -> None:
+    flagged = [g for g in mech.signatures if g.saturation]
+    if flagged:  # the evidence stage recognised saturation wording (pool exhausted, too many clients)
+        mech.scores["saturation"] = mech.scores.get("saturation", 0.0) + len(flagged)
+        mech.signal_ids.setdefault("saturation", []).extend(i for g in flagged for i in g.evidence_ids[:1])
+    sat = [s for s in shifts if s.role == "saturation" and s.direction == "up"]
+    if not sat:
+        return
+    s = max(sat, key=lambda x: (x.peak - x.baseline) / (abs(x.baseline) or 1.0))
+    mech.saturation = s
+    excerpt = (f"{s.series.series_id}: {ms.fmt_value(s.baseline, s.series, s.role)} -> "
+               f"{ms.fmt_value(s.peak, s.series, s.role)} at {s.peak_time:%Y-%m-%d %H:%M} UTC")
+    mech.saturation_ids = [citations.for_series(s.series, s.peak_time, excerpt)]
+    mech.scores["saturation"] = mech.scores.get("saturation", 0.0) + 2.0
+    mech.signal_ids.setdefault("saturation", []).extend(mech.saturation_ids)
+
+
+def _dependency(mech: Mechanism, pack: EvidencePack, primary: str | None) -> None:
+    names: Counter[str] = Counter()
+    ids: dict[str, list[str]] = {}
+    for e in pack.evidence:
+        for m in _DEP_NAME.finditer(e.excerpt):
+            name = m.group(1).strip(".-").lower()
+            if primary and name == primary.lower():
+                continue
+            names[name] += 1
+            ids.setdefault(name, []).append(e.id)
+    for f in pack.findings:
+        dep = f.attrs.get("dependency") or (f.attrs.get("service") if f.kind == "trace" else None)
+        if isinstance(dep, str) and dep and dep != primary:
+            names[dep] += 3
+            ids.setdefault(dep, []).extend(f.evidence_ids)
+    if names:
+        name, n = sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        mech.dependency, mech.dependency_ids = name, ids[name][:4]
+        mech.scores["dependency"] = mech.scores.get("dependency", 0.0) + n
+        mech.signal_ids.setdefault("dependency", []).extend(ids[name][:4])

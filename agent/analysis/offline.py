@@ -1,0 +1,90 @@
+"""Stage 4: the evidence-derived draft, the embedded default that needs no LLM.
+
+``analyze`` picks a trigger (changes shortly before the onset; distractors ruled out), a mechanism (new
+error signatures, saturation, failing dependency), a category, and writes the five whys, the root-cause
+hypothesis, factors, went well / wrong, lessons and action items. Every sentence cites evidence ids
+that exist in the pack (evidence computed here, such as a metric peak, is added to the pack first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from agent.analysis import actions, category, incident, mechanism, narrative, review, triggers
+from agent.analysis import series as ms
+from agent.analysis.cite import Citations
+from agent.analysis.context import Context, build_values
+from agent.impact import relevant
+from agent.models import (ActionItem, Bundle, Claim, ContributingFactor, EvidencePack, FiveWhys, Impact, RootCause,
+                          Timeline)
+
+
+@dataclass
+class OfflineDraft:
+    """The parts of a Postmortem the offline analysis writes."""
+
+    services: list[str]
+    owning_team: str
+    executive_summary: Claim
+    problem_statement: str
+    five_whys: FiveWhys
+    root_cause: RootCause
+    trigger_candidates: list[Claim]
+    contributing_factors: list[ContributingFactor]
+    went_well: list[Claim]
+    went_wrong: list[Claim]
+    lessons_learned: list[Claim]
+    action_items: list[ActionItem]
+    notes: list[str] = field(default_factory=list)
+
+    def fields(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "notes"}
+
+
+def analyze(bundle: Bundle, pack: EvidencePack, timeline: Timeline, impact: Impact, *,
+            citations: Citations | None = None, severity: str | None = None,
+            shifts: list[ms.Shift] | None = None) -> OfflineDraft:
+    """Write the offline draft for ``bundle`` from its evidence, timeline and impact."""
+    ctx = _context(bundle, pack, timeline, impact, citations or Citations(pack),
+                   severity or incident.severity(bundle), shifts)
+    rc = narrative.root_cause(ctx)
+    anchor = timeline.start or timeline.resolved
+    incident_day = anchor.date() if anchor else _fallback_day(bundle)
+    draft = OfflineDraft(
+        services=ctx.services, owning_team=ctx.team,
+        executive_summary=narrative.executive_summary(ctx, rc),
+        problem_statement=narrative.problem_statement(ctx), five_whys=narrative.five_whys(ctx), root_cause=rc,
+        trigger_candidates=narrative.trigger_claims(ctx),
+        contributing_factors=review.contributing_factors(ctx), went_well=review.went_well(ctx),
+        went_wrong=review.went_wrong(ctx), lessons_learned=review.lessons(ctx),
+        action_items=actions.build(ctx, incident_day))
+    if ctx.trigger is None and any(c.distractor for c in ctx.candidates):
+        draft.notes.append("Changes near the onset were ruled out as triggers: " +
+                           "; ".join(f"{c.label} ({c.why_not})" for c in ctx.candidates if c.distractor)[:400])
+    return draft
+
+
+def _fallback_day(bundle: Bundle) -> date:
+    times = sorted(e.time for e in bundle.events)
+    return times[0].date() if times else date(1970, 1, 1)
+
+
+def _context(bundle: Bundle, pack: EvidencePack, timeline: Timeline, impact: Impact, citations: Citations,
+             severity: str, shifts: list[ms.Shift] | None) -> Context:
+    services = incident.services(bundle, list(pack.events) + list(bundle.events))
+    if shifts is None:
+        shifts = [s for s in (ms.find_shift(x, before=timeline.start) for x in bundle.series) if s]
+    shifts = relevant(shifts, timeline)
+    mech = mechanism.analyze(pack, citations, start=timeline.start, end=timeline.resolved or timeline.mitigated,
+                             shifts=shifts, primary=services[0] if services else None)
+    if not services:
+        services = sorted({s.service for s in mech.signatures if s.service})
+    cands = triggers.find(bundle, pack, citations, onset=timeline.start, failing=services)
+    trigger = triggers.best(cands)
+    verdict = category.choose(mech, trigger)
+    ctx = Context(bundle=bundle, pack=pack, timeline=timeline, impact=impact, citations=citations,
+                  severity=severity, services=services, team=incident.owning_team(bundle),
+                  candidates=cands, trigger=trigger, mech=mech, verdict=verdict)
+    ctx.values = build_values(ctx)
+    return ctx

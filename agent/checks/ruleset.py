@@ -1,0 +1,186 @@
+"""The blameless rules as data: load agent/data/blameless_rules.yaml, apply a config, match a sentence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from agent.checks import subject
+from agent.errors import BundleError
+
+RULES_FILE = subject.DATA_DIR / "blameless_rules.yaml"
+SEVERITIES = ("error", "warning", "info")
+NOT_A_NAME_BEFORE = {"st", "san", "santa", "saint", "los", "las", "lake", "mount", "port", "fort", "new"}
+ROLE_HANDLE = re.compile(r"team|squad|group|oncall|on-call|engineer|manager|lead|vp|director|eng$|ops|sre|bot", re.I)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    kind: str
+    patterns: tuple[re.Pattern, ...]
+    message: str
+    rewrite: str = ""
+    subjects: dict[str, str] = field(default_factory=dict)
+    not_followed_by: tuple[re.Pattern, ...] = ()
+    not_preceded_by: tuple[re.Pattern, ...] = ()
+    unless: tuple[re.Pattern, ...] = ()
+    replace: tuple[tuple[re.Pattern, str], ...] = ()
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One rule firing inside one sentence; offsets are relative to the sentence."""
+
+    rule: Rule
+    severity: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    disabled: frozenset[str] = frozenset()
+    severity: dict[str, str] = field(default_factory=dict)
+    people: frozenset[str] = frozenset()
+
+
+def _compile(items: list[str] | None) -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in items or ())
+
+
+def _rule(raw: dict) -> Rule:
+    return Rule(
+        id=raw["id"], severity=raw.get("severity", "error"), kind=raw.get("kind", "phrase"),
+        patterns=_compile(raw.get("patterns")), message=raw.get("message", ""), rewrite=raw.get("rewrite", ""),
+        subjects=dict(raw.get("subjects") or {}),
+        not_followed_by=_compile(raw.get("not_followed_by")), not_preceded_by=_compile(raw.get("not_preceded_by")),
+        unless=_compile(raw.get("unless")),
+        replace=tuple((re.compile(a, re.IGNORECASE), b) for a, b in raw.get("replace") or ()),
+        examples={k: list(v) for k, v in (raw.get("examples") or {}).items()},
+    )
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
+    """All rules from the data file, in file order."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(_rule(r) for r in data["rules"])
+
+
+def make_config(raw: dict | LintConfig | None) -> LintConfig:
+    """Accept a parsed YAML config ({disable: [...], severity: {...}, people: [...]}) or a LintConfig."""
+    if isinstance(raw, LintConfig):
+        return raw
+    raw = raw or {}
+    known = {r.id for r in load_rules()}
+    disabled = set(raw.get("disable") or raw.get("disabled") or [])
+    severity = dict(raw.get("severity") or {})
+    for rule_id in disabled | set(severity):
+        if rule_id not in known:
+            raise BundleError(f"unknown lint rule {rule_id!r}; known rules: {', '.join(sorted(known))}")
+    for rule_id, sev in severity.items():
+        if sev not in SEVERITIES:
+            raise BundleError(f"severity for {rule_id!r} must be one of {SEVERITIES}, not {sev!r}")
+    people = frozenset(p.lower() for name in raw.get("people") or [] for p in str(name).split())
+    return LintConfig(frozenset(disabled), severity, people)
+
+
+def load_config(path: Path) -> LintConfig:
+    if not path.is_file():
+        raise BundleError("lint config not found; pass a YAML file with disable:/severity: keys", file=str(path))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise BundleError(f"lint config is not valid YAML: {exc}", file=str(path)) from exc
+    if not isinstance(data, dict):
+        raise BundleError("lint config must be a mapping with disable:/severity:/people: keys", file=str(path))
+    return make_config(data)
+
+
+def match_sentence(sentence: str, cfg: LintConfig, *, names_ok: bool = False) -> list[Hit]:
+    """Every rule hit in one sentence, honouring the config's disabled rules and severity overrides."""
+    hits: list[Hit] = []
+    for rule in load_rules():
+        if rule.id in cfg.disabled or (rule.kind == "names" and names_ok):
+            continue
+        if any(u.search(sentence) for u in rule.unless):
+            continue
+        found = _name_hits(rule, sentence, cfg) if rule.kind == "names" else _pattern_hits(rule, sentence, cfg)
+        hits.extend(_override(h, cfg) for h in found)
+    return hits
+
+
+def _override(hit: Hit, cfg: LintConfig) -> Hit:
+    sev = cfg.severity.get(hit.rule.id)
+    return Hit(hit.rule, sev, hit.start, hit.end, hit.text) if sev else hit
+
+
+def _pattern_hits(rule: Rule, sentence: str, cfg: LintConfig) -> list[Hit]:
+    hits = []
+    for pattern in rule.patterns:
+        for m in pattern.finditer(sentence):
+            if _excluded(rule, sentence, m):
+                continue
+            severity = _severity(rule, sentence, m, cfg)
+            if severity:
+                hits.append(Hit(rule, severity, m.start(), m.end(), m.group()))
+    return hits
+
+
+QUOTES = "'\"‘’“”"
+
+
+def _mentioned(sentence: str, m: re.Match) -> bool:
+    """A term in quotes is mentioned, not used: "words like 'careless' have no place here"."""
+    before, after = sentence[max(0, m.start() - 2):m.start()], sentence[m.end():m.end() + 2]
+    return any(q in before for q in QUOTES) and any(q in after for q in QUOTES)
+
+
+def _excluded(rule: Rule, sentence: str, m: re.Match) -> bool:
+    after, before = sentence[m.end():], sentence[: m.start()]
+    if _mentioned(sentence, m):
+        return True
+    if any(p.match(after) for p in rule.not_followed_by):
+        return True
+    return any(p.search(before[-60:]) for p in rule.not_preceded_by)
+
+
+def _severity(rule: Rule, sentence: str, m: re.Match, cfg: LintConfig) -> str | None:
+    if rule.kind != "subject":
+        return rule.severity
+    if "who" in m.re.groupindex and m.group("who"):
+        cls = subject.group_class(m.group("who"), cfg.people)
+    else:
+        cls = subject.subject_class(sentence, m.start(), cfg.people)
+    return rule.subjects.get(cls)
+
+
+def _product(toks: list[subject.Token], i: int) -> bool:
+    """'Travis CI', 'Lockheed Martin': a name glued to an acronym or to a capitalised non-name."""
+    nxt = toks[i + 1].text if i + 1 < len(toks) else ""
+    if nxt.isupper() and len(nxt) > 1:
+        return True
+    return subject._after_proper(toks, i)
+
+
+def _name_hits(rule: Rule, sentence: str, cfg: LintConfig) -> list[Hit]:
+    toks = subject.tokens(sentence)
+    hits = []
+    for i, tok in enumerate(toks):
+        if tok.text.startswith("@"):
+            glued = tok.start > 0 and sentence[tok.start - 1].isalnum()
+            if not glued and not ROLE_HANDLE.search(tok.text):
+                hits.append(Hit(rule, rule.severity, tok.start, tok.end, tok.text))
+            continue
+        before = toks[i - 1].low.rstrip(".") if i else ""
+        if subject.is_name(tok, cfg.people) and before not in NOT_A_NAME_BEFORE and not _product(toks, i):
+            hits.append(Hit(rule, rule.severity, tok.start, tok.end, tok.text))
+    return hits

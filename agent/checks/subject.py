@@ -1,0 +1,233 @@
+"""Who is the grammatical subject of a verb phrase? A small heuristic, no parser.
+
+The linter only blames a sentence when a *person* (or a team) does the blameful thing:
+"the generator failed to start" is fine, "Bob failed to check" is not. We walk left from
+the verb over adverbs and auxiliaries to the head of the noun phrase and classify it:
+
+- ``person``  he/she/you/someone, role nouns (engineer, operator, on-call, DBA...), @handles, names
+- ``self``    I / we: self-blame, reported more softly
+- ``they``    ambiguous: servers or people
+- ``team``    "the database team", "@sre-team"
+- ``generic`` "any engineer", "anyone": the blameless generalisation, never flagged
+- ``thing``   everything else (systems, processes, events)
+- ``none``    no subject in the clause (imperative, fragment)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+TOKEN = re.compile(r"@[\w.\-]+|[A-Za-z0-9_][\w'’\-]*|[,;:()\"“”—–]")
+
+PERSON_PRONOUNS = {"he", "she", "him", "her", "you", "someone", "somebody", "whoever", "who"}
+GENERIC = {"anyone", "anybody", "everyone", "everybody", "nobody", "any", "every", "no", "each"}
+SELF = {"i", "we", "us"}
+ROLES = {
+    "engineer", "developer", "dev", "programmer", "coder", "operator", "admin", "administrator",
+    "sysadmin", "oncall", "on-call", "on-caller", "oncaller", "responder", "intern", "sre", "dba",
+    "employee", "staffer", "contractor", "person", "colleague", "coworker", "co-worker",
+    "teammate", "reviewer", "approver", "committer", "manager", "technician", "commander", "individual",
+    "guy", "folk", "folks", "newbie", "newcomer", "hire", "people", "staff", "ops", "devops",
+}
+TEAMS = {"team", "squad", "department", "dept"}
+TEAM_HANDLE = re.compile(r"team|squad|group|eng$|ops|sre|oncall|on-call|platform|infra", re.I)
+SKIP = {
+    "had", "has", "have", "was", "were", "is", "are", "did", "does", "do", "not", "never", "also",
+    "then", "just", "only", "still", "already", "again", "even", "simply", "all", "both", "apparently",
+    "subsequently", "unfortunately", "later", "eventually", "allegedly", "probably", "once",
+    "been", "being", "be", "will", "would", "should", "could", "may", "might", "must", "n't", "themselves",
+    "himself", "herself", "myself", "ourselves", "yourself", "instead", "first", "initially", "ultimately",
+}
+# Role words that also name software: "the Kubernetes operator", "Workflow Manager", "Django admin".
+SOFTWARE_ROLES = {"operator", "manager", "admin", "administrator", "reviewer", "committer", "responder",
+                  "commander", "approver", "controller"}
+CONJUNCTIONS = {"and", "but", "or", "yet", "nor", "so"}
+PREPOSITIONS = {"on", "in", "at", "of", "for", "with", "from", "during", "behind", "responsible"}
+DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "our", "their", "his", "her", "its", "my", "your"}
+BOUNDARY = {",", ";", ":", "(", ")", "—", "–", '"', "“", "”"}
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def low(self) -> str:
+        return self.text.lower().replace("’", "'")
+
+
+def tokens(text: str) -> list[Token]:
+    return [Token(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+
+
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    raw = (DATA_DIR / "first_names.txt").read_text(encoding="utf-8")
+    words = (w for line in raw.splitlines() if not line.startswith("#") for w in line.split())
+    return frozenset(words)
+
+
+def _singular(word: str) -> str:
+    word = word.removesuffix("'s").removesuffix("'")
+    if word.endswith("s") and word[:-1] in ROLES | TEAMS:
+        return word[:-1]
+    return word
+
+
+def classify(tok: Token, people: frozenset[str] = frozenset(), *, after_proper: bool = False) -> str:
+    """Class of a single head token (see module docstring)."""
+    low = tok.low.removesuffix("'s")
+    if tok.text.startswith("@"):
+        return "team" if TEAM_HANDLE.search(tok.text[1:]) and not _role_handle(tok.text) else "person"
+    if low in SELF:
+        return "self"
+    if low == "they" or low == "them":
+        return "they"
+    if low in GENERIC:
+        return "generic"
+    if low in PERSON_PRONOUNS:
+        return "person"
+    base = _singular(low)
+    if base in TEAMS:
+        return "team"
+    if base in ROLES:
+        return "thing" if base in SOFTWARE_ROLES and (tok.text[:1].isupper() or after_proper) else "person"
+    return "person" if is_name(tok, people) else "thing"
+
+
+def is_name(tok: Token, people: frozenset[str] = frozenset()) -> bool:
+    """A capitalised given name, or any word of a configured person's name."""
+    low = tok.low.removesuffix("'s")
+    if not tok.text[:1].isupper() or tok.text.isupper():
+        return low in people and len(low) > 1
+    return low in people or low in first_names()
+
+
+def _role_handle(handle: str) -> bool:
+    return bool(re.search(r"engineer|manager|lead|oncall-engineer|vp|director", handle, re.I))
+
+
+def subject_class(text: str, pos: int, people: frozenset[str] = frozenset()) -> str:
+    """Class of the subject of the verb phrase that starts at ``pos`` in sentence ``text``."""
+    toks = [t for t in tokens(text) if t.end <= pos]
+    i = _skip_back(toks, len(toks) - 1)
+    if i < 0:
+        return "none"
+    tok = toks[i]
+    if tok.low in CONJUNCTIONS or tok.low in {"then", "to"}:
+        return _clause_subject(toks, i, people)
+    if tok.text == ",":
+        return _appositive(toks, i, people)
+    if tok.low in {"that", "which"}:
+        j = _skip_back(toks, i - 1)
+        return _head_class(toks, j, people) if j >= 0 else "none"
+    if tok.text in BOUNDARY:
+        return "none"
+    cls = _head_class(toks, i, people)
+    return _relative_antecedent(toks, i, people) if cls == "thing" else cls
+
+
+def _relative_antecedent(toks: list[Token], i: int, people: frozenset[str]) -> str:
+    """"The engineer who ran the script was fired": the subject is the noun before "who"."""
+    j = i
+    while j > 0 and toks[j].text not in BOUNDARY and toks[j].low not in CONJUNCTIONS:
+        if toks[j].low == "who":
+            k = _skip_back(toks, j - 1)
+            return _head_class(toks, k, people) if k >= 0 else "thing"
+        j -= 1
+    return "thing"
+
+
+def _after_proper(toks: list[Token], i: int) -> bool:
+    """The token before ``i`` is a capitalised non-name word inside the sentence (a product name)."""
+    if i < 2:
+        return False
+    prev = toks[i - 1]
+    return prev.text[:1].isupper() and not is_name(prev) and prev.low not in DETERMINERS
+
+
+def _skip_back(toks: list[Token], i: int) -> int:
+    while i >= 0 and (toks[i].low in SKIP or _adverb(toks[i])):
+        i -= 1
+    return i
+
+
+def _adverb(tok: Token) -> bool:
+    return tok.text.islower() and tok.text.endswith("ly") and len(tok.text) > 4
+
+
+def _head_class(toks: list[Token], i: int, people: frozenset[str]) -> str:
+    """Classify the noun phrase ending at ``i``; follow "engineer on call" back over a preposition."""
+    for _hop in range(3):
+        cls = classify(toks[i], people, after_proper=_after_proper(toks, i))
+        start = _np_start(toks, i)
+        if start > 0 and toks[start - 1].low in GENERIC:
+            return "generic"
+        if any(t.low in GENERIC for t in toks[start:i]):
+            return "generic"
+        if cls != "thing":
+            return cls
+        inner = [classify(t, people) for t in toks[start:i]]
+        if "person" in inner and toks[i].low in {"team", "teams"}:
+            return "team"
+        if start >= 2 and toks[start - 1].low in PREPOSITIONS:
+            i = start - 2
+            continue
+        return cls
+    return "thing"
+
+
+def _np_start(toks: list[Token], i: int) -> int:
+    j = i
+    while j > 0 and toks[j - 1].text not in BOUNDARY and toks[j - 1].low not in CONJUNCTIONS:
+        if toks[j - 1].low in DETERMINERS or toks[j - 1].low in PREPOSITIONS or toks[j - 1].low in GENERIC:
+            return j - 1 if toks[j - 1].low in DETERMINERS else j
+        if j < i - 3:
+            break
+        j -= 1
+    return j
+
+
+def _clause_subject(toks: list[Token], i: int, people: frozenset[str]) -> str:
+    """Elided subject ("... but forgot to"): the first noun phrase of the clause that holds ``i``."""
+    start = i
+    while start > 0 and toks[start - 1].text not in {";", ":", ","}:
+        start -= 1
+    window = [t for t in toks[start:i] if t.low not in DETERMINERS][:4]
+    classes = [classify(t, people) for t in window]
+    for cls in ("generic", "person", "team", "self", "they"):
+        if cls in classes:
+            return cls
+    return "thing" if window else "none"
+
+
+def _appositive(toks: list[Token], i: int, people: frozenset[str]) -> str:
+    """"Bob, the on-call engineer, forgot": look inside the commas, then before them."""
+    j = i - 1
+    while j >= 0 and toks[j].text != "," and i - j < 10:
+        j -= 1
+    if j < 0 or toks[j].text != ",":
+        return "none"
+    inner = [classify(t, people) for t in toks[j + 1:i]]
+    if "person" in inner:
+        return "person"
+    k = _skip_back(toks, j - 1)
+    return _head_class(toks, k, people) if k >= 0 else "none"
+
+
+def group_class(text: str, people: frozenset[str] = frozenset()) -> str:
+    """Class of a captured phrase such as "the database team" or "Bob": its most blameable member."""
+    toks = [t for t in tokens(text) if t.low not in {"who", "whom", "that", "which"}]
+    classes = [classify(t, people, after_proper=_after_proper(toks, i)) for i, t in enumerate(toks)]
+    for cls in ("generic", "team", "person", "self", "they"):
+        if cls in classes:
+            if cls == "person" and classes and classes[-1] == "team":
+                return "team"
+            return cls
+    return "thing"

