@@ -44,8 +44,7 @@ def build(series: list[MetricSeries], timeline: Timeline, *, meta: IncidentMeta 
         rows += _peak_row(shifts, role, label, citations)
     rows += _meta_row(meta, "revenue_loss", "Revenue Loss", citations)
     rows += _meta_row(meta, "customer_complaints", "Customer Complaints", citations)
-    impact = Impact(duration_minutes=duration, rows=rows)
-    return _sla(impact, series, timeline, meta, rows)
+    return _sla(Impact(duration_minutes=duration, rows=rows), series, timeline, meta)
 
 
 def relevant(shifts: list[ms.Shift], timeline: Timeline) -> list[ms.Shift]:
@@ -118,21 +117,21 @@ def _peak_row(shifts: list[ms.Shift], role: str, label: str, citations: Citation
     return [ImpactRow(metric=label, value=value, evidence_ids=[citations.for_series(s.series, s.peak_time, excerpt)])]
 
 
-def _sla(impact: Impact, series: list[MetricSeries], tl: Timeline, meta: IncidentMeta,
-         rows: list[ImpactRow]) -> Impact:
+def _sla(impact: Impact, series: list[MetricSeries], tl: Timeline, meta: IncidentMeta) -> Impact:
     if meta.sla_target is None:
         return impact
     if impact.duration_minutes is None:
         impact.sla_note = "An SLA target is set, but the impact duration is unknown, so no verdict."
-        rows.append(ImpactRow(metric="SLA Breach", value="Unknown (duration unknown)"))
+        impact.rows.append(ImpactRow(metric="SLA Breach", value="Unknown (duration unknown)"))
         return impact
     down, how = _downtime(series, tl, impact.duration_minutes)
     window_min = meta.sla_window_days * 1440
     actual = 100.0 * (1 - down / window_min)
     impact.sla_breach = actual < meta.sla_target
     verdict = "Yes" if impact.sla_breach else "No"
-    rows.append(ImpactRow(metric="SLA Breach", value=f"{verdict} ({meta.sla_target:g}% target -> {actual:.3f}% "
-                          f"over {meta.sla_window_days} days)", evidence_ids=rows[0].evidence_ids))
+    impact.rows.append(ImpactRow(metric="SLA Breach", value=f"{verdict} ({meta.sla_target:g}% target -> "
+                                 f"{actual:.3f}% over {meta.sla_window_days} days)",
+                                 evidence_ids=impact.rows[0].evidence_ids))
     impact.sla_note = (f"Availability over a {meta.sla_window_days}-day window assuming no other downtime: "
                        f"{down:.1f} downtime-equivalent minutes ({how}) of {window_min} minutes.")
     return impact

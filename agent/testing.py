@@ -96,6 +96,7 @@ class Scripted:
     status: int = 200
     delay_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None  # sent verbatim instead of a chat completion (for junk-response scenarios)
 
 
 ServerScript = Callable[[dict, int], Scripted]
@@ -148,7 +149,7 @@ class ScriptedOpenAIServer:
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
                 payload = _completion(body, reply) if reply.status == 200 else {"error": {"message": reply.content or "scripted error", "type": "scripted"}}
-                data = json.dumps(payload).encode()
+                data = reply.body.encode() if reply.body is not None else json.dumps(payload).encode()
                 try:
                     self.send_response(reply.status)
                     for k, v in {"content-type": "application/json", "content-length": str(len(data)), **reply.headers}.items():
@@ -186,3 +187,37 @@ def prompt_name(body: dict) -> str:
     user = next((str(m.get("content") or "") for m in body.get("messages", []) if m.get("role") == "user"), "")
     markers = {"one key, action_items": "actions", "one key, timeline": "timeline", "keys: five_whys": "analysis"}
     return next((name for marker, name in markers.items() if marker in user), "narrative")
+
+
+def _block(text: str, tag: str):
+    start, end = text.find(f"<{tag}>"), text.find(f"</{tag}>")
+    return json.loads(text[start + len(tag) + 2:end]) if 0 <= start < end else None
+
+
+def echo_answer(body: dict) -> str:
+    """A "restating model" for any bundle: answers each prompt with the offline draft it was shown.
+
+    Grounded by construction, so a scripted server using it exercises the whole path on unseen data."""
+    name = prompt_name(body)
+    user = next((str(m.get("content") or "") for m in body.get("messages", []) if m.get("role") == "user"), "")
+    draft, timeline = _block(user, "offline_draft") or {}, _block(user, "timeline") or []
+
+    def cited(items):
+        kept = [i for i in items if i.get("evidence_ids")]
+        return kept or {"insufficient_evidence": "the offline draft cites nothing here"}
+
+    if name == "narrative":
+        answer = {k: cited(draft.get(k, [])) for k in ("went_well", "went_wrong", "lessons_learned")}
+        summary = draft.get("executive_summary", {})
+        answer["executive_summary"] = summary if summary.get("evidence_ids") else {"insufficient_evidence": "uncited"}
+    elif name == "analysis":
+        rc = dict(draft.get("root_cause", {}), confidence=min(draft.get("root_cause", {}).get("confidence", 0.5), 0.95))
+        answer = {"five_whys": draft.get("five_whys"), "root_cause": rc,
+                  "contributing_factors": cited(draft.get("contributing_factors", []))}
+    elif name == "actions":
+        answer = {"action_items": cited([{"ref": a["id"], "action": a["action"], "kind": a["kind"],
+                                          "evidence_ids": a["evidence_ids"]} for a in draft.get("action_items", [])])}
+    else:
+        answer = {"timeline": [{"index": e["index"], "text": e["text"]} for e in timeline]
+                  or {"insufficient_evidence": "no entries"}}
+    return json.dumps(answer)

@@ -34,6 +34,7 @@ _MAX_ROWS = {"minute": 36, "5min": 30, "hour": 24}
 _KEEP_ABOVE = {"minute": 0.4, "5min": 0.5, "hour": 0.6}
 _BASELINE_GAP = timedelta(minutes=30)
 _ONSET_WINDOW = timedelta(hours=2)
+_LOG_LEAD = timedelta(minutes=10)
 
 
 def granularity_for(severity: str) -> str:
@@ -81,15 +82,22 @@ def signature(text: str) -> str:
 
 
 def is_error(ev: Event) -> bool:
-    return ev.kind == "trace_error" or (ev.kind == "log" and ev.level in ("error", "critical"))
+    level = ev.attrs.get("level") or ev.level
+    return ev.kind == "trace_error" or (ev.kind == "log" and level in ("error", "critical"))
+
+
+def _baseline_marked(ev: Event) -> bool:
+    """The evidence stage saw this template before the incident (pre-existing or bursting)."""
+    return ev.attrs.get("preexisting") in ("true", "1", "yes") or ev.attrs.get("status") == "preexisting" or \
+        ev.attrs.get("baseline_count", "0") not in ("0", "", "None")
 
 
 def preexisting(evs: list[Event], anchor: datetime | None) -> set[str]:
     """Signatures of errors already present well before the anchor: baseline noise, not onset."""
     if anchor is None:
-        return set()
+        return {signature(e.text) for e in evs if e.kind == "log" and _baseline_marked(e)}
     early = [e for e in evs if (is_error(e) or e.level == "warning") and e.time < anchor - _BASELINE_GAP]
-    marked = {signature(e.text) for e in evs if e.attrs.get("preexisting") in ("true", "1", "yes")}
+    marked = {signature(e.text) for e in evs if e.kind == "log" and _baseline_marked(e)}
     return {signature(e.text) for e in early} | marked
 
 
@@ -102,7 +110,7 @@ def _first(evs: list[Event], kinds: set[str], after: datetime | None = None) -> 
 
 def _phases(evs: list[Event], meta: IncidentMeta, tickets: list[TicketInfo]) -> dict[str, tuple | list | None]:
     """phase name -> (time, defining event or None); 'attempts' -> list of events."""
-    detect = _first(evs, {"alert_firing", "page"})
+    detect = _detection(evs)
     anchor = detect.time if detect else None
     start = (meta.start, None) if meta.start else _onset(evs, anchor)
     t0 = start[0] if start else None
@@ -118,15 +126,44 @@ def _phases(evs: list[Event], meta: IncidentMeta, tickets: list[TicketInfo]) -> 
             "mitigated": mitigated, "resolved": resolved}
 
 
+def _detection(evs: list[Event]) -> Event | None:
+    """The first alert or page that belongs to this incident.
+
+    With a page (ticket created), the earliest alert in the hour before it, else the page itself. Without
+    one, the earliest alert that has company (another alert, an error or a metric departure within 30 min):
+    a lone alert firing hours earlier (clock skew on some batch host) is not this incident's detection.
+    """
+    page = _first(evs, {"page"})
+    alerts = [e for e in evs if e.kind == "alert_firing"]
+    if page:
+        before = [a for a in alerts if page.time - timedelta(hours=1) <= a.time <= page.time]
+        return before[0] if before else page
+    signals = [e for e in evs if e.kind in ("alert_firing", "metric_change") or is_error(e)]
+    for a in alerts:
+        if any(o is not a and abs((o.time - a.time).total_seconds()) <= 1800 for o in signals):
+            return a
+    return alerts[0] if alerts else None
+
+
 def _onset(evs: list[Event], anchor: datetime | None) -> tuple[datetime, Event | None] | None:
+    """Strong signals (alert startsAt, an error or latency series departing) set the onset; a fresh error
+    in the logs can move it earlier by at most ``_LOG_LEAD``, since logs are noisy and often start
+    (or rotate) long before anything breaks."""
     noise = preexisting(evs, anchor)
     lo = anchor - _ONSET_WINDOW if anchor else None
-    cands = [e for e in evs if (lo is None or lo <= e.time <= anchor) and (
-        e.kind == "alert_firing"
-        or (e.kind == "metric_change" and is_onset_metric(e))
-        or (is_error(e) and signature(e.text) not in noise))]
-    if cands:
-        return cands[0].time, cands[0]
+
+    def near(e: Event) -> bool:
+        return lo is None or lo <= e.time <= anchor
+
+    strong = [e for e in evs if near(e) and (e.kind == "alert_firing" or
+                                            (e.kind == "metric_change" and is_onset_metric(e)))]
+    logs = [e for e in evs if near(e) and is_error(e) and signature(e.text) not in noise]
+    if strong:
+        early = [e for e in logs if strong[0].time - _LOG_LEAD <= e.time < strong[0].time]
+        first = early[0] if early else strong[0]
+        return first.time, first
+    if logs:
+        return logs[0].time, logs[0]
     if anchor:
         return anchor, None
     return (evs[0].time, evs[0]) if evs else None
@@ -305,11 +342,12 @@ def _collapse(rows: list[TimelineEntry], gran: str) -> list[TimelineEntry]:
     for r in ranked[: max(_MAX_ROWS[gran] - len(keep_ids), 0)]:
         keep_ids.add(id(r))
     kept = [r for r in rows if id(r) in keep_ids]
-    buckets: dict[datetime, list[TimelineEntry]] = {}
+    buckets: dict[tuple[datetime, bool], list[TimelineEntry]] = {}
     for r in rows:
         if id(r) not in keep_ids:
-            buckets.setdefault(_bucket(r.time, gran), []).append(r)
-    folded = [_fold(t, group) for t, group in buckets.items()]
+            chat_gran = "5min" if gran == "minute" and r.source == "chat" else gran
+            buckets.setdefault((_bucket(r.time, chat_gran), r.source == "chat"), []).append(r)
+    folded = [_fold(t, group) for (t, _), group in buckets.items()]
     return sorted(kept + folded, key=lambda r: (r.time, r.phase is None, -r.importance))
 
 
@@ -321,7 +359,7 @@ def _bucket(t: datetime, gran: str) -> datetime:
 
 
 def _fold(t: datetime, group: list[TimelineEntry]) -> TimelineEntry:
-    if len(group) == 1:
+    if len(group) == 1 and group[0].source != "chat":
         return group[0]
     ids = [i for r in sorted(group, key=lambda r: -r.importance) for i in r.evidence_ids]
     telemetry = [r for r in group if r.source != "chat"]
@@ -330,6 +368,6 @@ def _fold(t: datetime, group: list[TimelineEntry]) -> TimelineEntry:
         text = f"{len(group)} further events, most notably: {best.text}"
     else:  # chat is summarised, never quoted, in folded rows
         best = group[0]
-        text = f"{len(group)} messages in the incident channel"
+        text = f"{len(group)} message{'s' * (len(group) != 1)} in the incident channel"
     return TimelineEntry(time=t, text=text[:200], source=best.source, importance=best.importance,
                          evidence_ids=list(dict.fromkeys(ids))[:3])

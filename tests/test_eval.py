@@ -250,3 +250,43 @@ def test_cli_rejects_bad_args_and_a_missing_dataset(run_cli, tmp_path):
     assert res.returncode == 2 and "no such dataset" in res.stderr
     res = run_cli("eval", str(SEED), "--min-score", "7")
     assert res.returncode == 2
+
+
+def test_cli_eval_writes_scorecards_compares_and_enforces_min_score(run_cli, tmp_path):
+    first = run_cli("eval", str(SEED), "--out", str(tmp_path / "a"), "--jobs", "1", "--json")
+    assert first.returncode == 0, first.stderr
+    card = json.loads(first.stdout)  # --json: clean JSON on stdout
+    assert card["cases"][0]["name"] == SEED.name and (tmp_path / "a" / "scorecard.md").exists()
+    old = card | {"aggregate": {**card["aggregate"], "overall": 0.0}}
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    second = run_cli("eval", str(SEED), "--out", str(tmp_path / "b"), "--compare", str(tmp_path / "old.json"),
+                     "--min-score", "0.999")
+    assert second.returncode == 3 and "below --min-score" in second.stderr
+    md = (tmp_path / "b" / "scorecard.md").read_text()
+    assert "## Compared with the previous run" in md and "| overall | 0 |" in md and "better" in md
+
+
+def test_judge_scores_are_kept_apart_from_the_deterministic_ones(tmp_path, gold):
+    good = dict(accuracy=3, root_cause_depth=3, actionability=3, blamelessness=3, clarity=3, rationale="ok")
+    judge = LLMJudge(FakeJudgeClient([good]))
+    card, _ = run_eval(SEED, out_dir=tmp_path, draft=seen_files_draft([]), judge=judge, jobs=1)
+    assert card["judge"]["judge_mean"] == 0.5 and card["aggregate"]["overall"] == 1.0
+    assert "judge_mean" not in card["aggregate"] and "## LLM judge" in (tmp_path / "scorecard.md").read_text()
+
+
+def test_judge_built_from_settings_pickles_without_its_client():
+    import pickle
+
+    from agent.settings import Settings
+
+    judge = LLMJudge(object(), settings=Settings(llm="openai:gpt-4o-mini", llm_api_key="k"))
+    assert pickle.loads(pickle.dumps(judge)).client is None
+
+
+def test_a_broken_gold_file_fails_only_its_case(tmp_path):
+    ds = two_cases(tmp_path)
+    (ds / "b" / "gold.yaml").write_text("root_cause_category: gremlins\n")
+    card, _ = run_eval(ds, out_dir=tmp_path / "out", draft=seen_files_draft([]), jobs=1)
+    by_name = {c["name"]: c for c in card["cases"]}
+    assert by_name["a"]["error"] is None and "gremlins" in by_name["b"]["error"]
+    assert card["aggregate"]["errors"] == 1

@@ -19,6 +19,7 @@ REVEALING = re.compile(r"pagerduty|opsgenie|jira|alertmanager|prometheus|slack|g
                        r"postgres|datadog|grafana|kibana|elastic", re.I)
 KIND_OF_FORMAT = {
     "pagerduty.incident": "ticket", "pagerduty.log_entries": "ticket", "opsgenie.alert": "ticket",
+    "opsgenie.webhook": "ticket",
     "jira.issue": "ticket", "alertmanager.webhook": "alert", "prometheus.alerts": "alert",
     "prometheus.matrix": "metric", "csv": "metric", "otlp": "trace", "jaeger": "trace",
     "slack.history": "chat", "slack.export": "chat", "github.deployment": "change", "pagerduty.change_events": "change",
@@ -61,6 +62,7 @@ def _sniff_json(doc, path: Path) -> str | None:
         (isinstance(data, dict) and "tinyId" in data, "opsgenie.alert"),
         (isinstance(data, list) and data and "spans" in data[0], "jaeger"),
         ("messages" in keys and "ok" in keys, "slack.history"), ("deployment" in keys, "github.deployment"),
+        ("alert" in keys and "action" in keys, "opsgenie.webhook"),
     ]
     return next((fmt for cond, fmt in checks if cond), None)
 
@@ -99,7 +101,7 @@ def test_gold_file_matches_the_schema(bundle):
 
     gold = load_gold(bundle / "gold.yaml")
     assert gold.root_cause_category in CATEGORIES
-    assert gold.incident_start <= gold.detection <= gold.resolution
+    assert gold.incident_start and gold.incident_start <= gold.detection <= gold.resolution
     assert gold.key_timeline_events and gold.blameful_chat_ts
     chat_ts = {m["ts"] for p in bundle.rglob("*.json") for m in _messages(p)}
     assert set(gold.blameful_chat_ts) <= chat_ts, "blameful_chat_ts must name real chat messages"
@@ -128,3 +130,10 @@ def test_loader_reads_every_file_without_error(bundle):
     have = {"ticket": loaded.tickets, "alert": loaded.alerts, "metric": loaded.series, "trace": loaded.spans,
             "chat": loaded.chat, "change": loaded.changes, "log": loaded.logs, "manual": [loaded.meta.source_file]}
     assert [k for k in expected if not have[k]] == []
+
+
+@pytest.mark.parametrize("bundle", FIXTURES, ids=lambda p: p.name)
+def test_planted_secrets_are_really_in_the_bundle(bundle):
+    gold = yaml.safe_load((bundle / "gold.yaml").read_text())
+    text = "".join(p.read_text() for p in bundle.rglob("*") if p.is_file() and p.name != "gold.yaml")
+    assert gold["secrets"] and all(s in text for s in gold["secrets"])

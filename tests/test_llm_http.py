@@ -88,7 +88,23 @@ def test_hang_past_the_timeout_falls_back_quickly():
                          llm_timeout_s=0.4, llm_max_retries=1)
     assert time.monotonic() - started < 3.0
     assert _sources(out) == {"fallback"}
+    assert len(server.bodies) <= 5  # the circuit breaker stops calling a silent endpoint
     assert any("Timeout" in n for n in out.notes)
+
+
+def test_a_200_that_is_not_a_chat_completion_falls_back():
+    out, server = _draft(lambda body, n: Scripted(body="<html>502 Bad Gateway</html>"))
+    assert _sources(out) == {"fallback"}
+    assert len(server.bodies) <= 8
+
+
+def test_markdown_fenced_and_wrapped_json_is_accepted():
+    def chatty(body, n):
+        wrapped = {prompt_name(body).capitalize() + "Draft": GOOD[prompt_name(body)]}
+        return Scripted("Here you go:\n```json\n" + json.dumps(wrapped) + "\n```")
+
+    out, server = _draft(chatty, llm_structured="json_mode")
+    assert _sources(out) == {"llm"} and len(server.bodies) == 4
 
 
 def test_invalid_json_is_re_asked_then_falls_back():
@@ -120,8 +136,11 @@ def test_json_schema_refused_downgrades_to_json_mode():
     out, server = _draft(llama_cpp_like, llm_concurrency=1)
     assert _sources(out) == {"llm"}
     assert out.llm_usage["structured_method"] == "json_mode"
-    assert [b["response_format"]["type"] for b in server.requests()][:2] == ["json_schema", "json_object"]
-    assert len(server.bodies) == 5
+    bodies = server.requests()
+    assert [b["response_format"]["type"] for b in bodies][:2] == ["json_schema", "json_object"]
+    assert len(bodies) == 5
+    user_text = [m["content"] for b in bodies for m in b["messages"] if m["role"] == "user"]
+    assert '"properties"' not in user_text[0] and '"properties"' in user_text[1]  # schema moves into the text
 
 
 def test_refused_connection_falls_back():

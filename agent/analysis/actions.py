@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from agent.analysis import text
 from agent.analysis.context import Context
+from agent.analysis.review import saturated
 from agent.models import ActionItem
 
 _KIND_IDS = {"prevent": "cause", "mitigate": "cause", "detect": "detection", "respond": "mitigation", "process": ""}
@@ -21,14 +22,18 @@ def deadline(incident_day: date, severity: str, kind: str) -> date:
 
 
 def build(ctx: Context, incident_day: date) -> list[ActionItem]:
-    specs = list(text.get("actions", ctx.verdict.category)) + list(text.get("actions", "common"))
+    cat = ctx.verdict.category
+    specs = list(text.get("actions", cat))
+    if saturated(ctx) and cat != "capacity/resource-exhaustion":  # the resource that ran out needs a guard too
+        specs += list(text.get("actions", "capacity/resource-exhaustion"))[:1]
+    specs += list(text.get("actions", "common"))
     if ctx.mech.noise:
         specs += list(text.get("actions", "noisy_baseline"))
     items = []
     for n, (kind, template) in enumerate(_ordered(specs), start=1):
         items.append(ActionItem(id=f"AI-{n:03d}", action=text.fill(template, ctx.values), owner=ctx.team,
                                 deadline=deadline(incident_day, ctx.severity, kind), status="todo", kind=kind,
-                                evidence_ids=_ids(ctx, kind)))
+                                evidence_ids=_ids(ctx, kind, template)))
     return items
 
 
@@ -37,7 +42,9 @@ def _ordered(specs: list) -> list:
     return sorted(specs, key=lambda s: order[s[0]])
 
 
-def _ids(ctx: Context, kind: str) -> list[str]:
+def _ids(ctx: Context, kind: str, template: str) -> list[str]:
+    if "{resource}" in template:
+        return ctx.ids(ctx.mech.saturation_ids, ctx.mech.signal_ids.get("saturation", []))
     which = _KIND_IDS[kind]
     if which == "cause":
         return ctx.ids(ctx.verdict.evidence_ids)

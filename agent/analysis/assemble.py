@@ -13,6 +13,7 @@ from agent.models import Bundle, Event, EvidencePack, Postmortem, SectionSource,
 from agent.settings import Settings
 
 _EVENT_ROLES = ("error_rate", "latency", "saturation")
+_PEOPLE_KINDS = {"acknowledge", "escalate", "assign", "chat", "note", "resolve", "other", "command", "mitigation"}
 _SECTIONS = ("executive_summary", "impact", "timeline", "five_whys", "root_cause", "contributing_factors",
              "went_well", "went_wrong", "action_items", "lessons_learned")
 
@@ -51,10 +52,12 @@ def assemble(bundle: Bundle, pack: EvidencePack, *, settings: Settings | None = 
 def people(bundle: Bundle) -> set[str]:
     """Names and handles of people in the bundle, so row text can say "a responder" instead."""
     names = {m.user_name for m in bundle.chat} | {m.user for m in bundle.chat}
-    names |= {a for t in bundle.tickets for a in t.assignees} | {e.actor for e in bundle.events}
-    names |= {c.actor for c in bundle.changes}
+    names |= {a for t in bundle.tickets for a in t.assignees} | {c.actor for c in bundle.changes}
+    names |= {e.actor for e in bundle.events if e.kind in _PEOPLE_KINDS}
     names |= {n.lstrip("@") for n in [bundle.meta.author or "", bundle.meta.approver or "", *bundle.meta.reviewers]}
-    return {n for n in names if n}
+    systems = {bundle.meta.service} | {t.service for t in bundle.tickets} | {a.service for a in bundle.alerts}
+    systems |= {e.service for e in bundle.events} | {c.service for c in bundle.changes}
+    return {n for n in names if n and n not in systems}
 
 
 def _shifts(bundle: Bundle, before: datetime | None) -> list[ms.Shift]:
@@ -70,7 +73,9 @@ def _events(bundle: Bundle, pack: EvidencePack, cites: Citations, shifts: list[m
         if not ev.evidence_id or not cites.exists(ev.evidence_id):
             ev = ev.model_copy(update={"evidence_id": cites.for_event_or_add(ev)})
         out.append(ev)
-    return out + [e for s in shifts if s.role in _EVENT_ROLES for e in _shift_events(s, cites)]
+    covered = {e.attrs.get("series") for e in known if e.kind == "metric_change"}
+    return out + [e for s in shifts if s.role in _EVENT_ROLES and s.series.series_id not in covered
+                  for e in _shift_events(s, cites)]
 
 
 def _record_events(bundle: Bundle, known: list[Event], cites: Citations) -> list[Event]:

@@ -6,6 +6,7 @@ the onset explains more than the symptoms it caused; saturation outranks the tim
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from agent.analysis.mechanism import Mechanism
 from agent.analysis.triggers import Candidate
@@ -17,6 +18,14 @@ class Verdict:
     reason: str
     evidence_ids: list[str]
     alternatives: list[str]
+
+
+def _dependency_first(mech: Mechanism) -> bool:
+    """A dependency that failed no later than the saturation started is the cause, the saturation its effect."""
+    if mech.dependency is None or mech.scores.get("dependency", 0) < 3 or mech.dependency_time is None:
+        return False
+    sat_time = mech.saturation.start if mech.saturation is not None else None
+    return sat_time is None or mech.dependency_time <= sat_time + timedelta(minutes=1)
 
 
 def choose(mech: Mechanism, trigger: Candidate | None) -> Verdict:
@@ -45,6 +54,10 @@ def choose(mech: Mechanism, trigger: Candidate | None) -> Verdict:
         (s.get("network", 0) >= 1, "network", "network-level errors (timeouts, resets, DNS) dominate",
          ids.get("network", [])),
     ]
+    if _dependency_first(mech):
+        dep = next(r for r in rules if r[1] == "dependency-failure")
+        rules.remove(dep)
+        rules.insert(rules.index(next(r for r in rules if r[1] == "capacity/resource-exhaustion")), dep)
     hits = [(cat, reason, ev) for ok, cat, reason, ev in rules if ok]
     if not hits:
         sig_ids = mech.top.evidence_ids if mech.top else []

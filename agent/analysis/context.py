@@ -102,13 +102,13 @@ def symptom_phrase(ctx: Context) -> str:
 
 
 def mechanism_phrase(ctx: Context) -> str:
-    sat = ctx.mech.saturation
+    sat, top = ctx.mech.saturation, ctx.mech.top
+    errors = f'errors such as "{top.text[:100]}"' if top else ""
     if sat is not None:
-        return (f"{sat.series.name} rising from {ms.fmt_value(sat.baseline, sat.series, sat.role)} to "
+        rise = (f"{sat.series.name} rising from {ms.fmt_value(sat.baseline, sat.series, sat.role)} to "
                 f"{ms.fmt_value(sat.peak, sat.series, sat.role)}")
-    if ctx.mech.top:
-        return f'errors such as "{ctx.mech.top.text[:100]}"'
-    return "the errors seen in the timeline"
+        return f"{rise} and {errors}" if errors else rise
+    return errors or "the errors seen in the timeline"
 
 
 def detection_phrase(ctx: Context) -> str:

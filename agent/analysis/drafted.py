@@ -20,7 +20,7 @@ from agent.llm.client import ChatClient
 from agent.llm.context import DraftContext, build
 from agent.llm.prompts import load_prompt
 from agent.llm.schemas import InsufficientEvidence
-from agent.llm.sections import GROUPS, Group, first_try_target, render
+from agent.llm.sections import GROUPS, Group, first_try_targets, render
 from agent.llm.structured import Outcome, Policy, ask
 from agent.models import EvidencePack, Postmortem, SectionSource
 from agent.settings import Settings
@@ -49,28 +49,46 @@ def refine(pm: Postmortem, pack: EvidencePack, *, settings: Settings, client: Ch
 def _refine(pm: Postmortem, pack: EvidencePack, *, settings: Settings, client: ChatClient, budget: Budget) -> Postmortem:
     ctx = build(pm, pack)
     groups = [g for g in GROUPS if g.prompt != "timeline" or pm.timeline.entries]
-    target = first_try_target(settings.llm_max_prompt_tokens, len(groups))
+    targets = first_try_targets(settings.llm_max_prompt_tokens, groups)
     policy = Policy(max_tries=max(1, settings.llm_max_tries), max_retries=max(0, settings.llm_max_retries),
                     backoff_s=settings.llm_backoff_s)
-    budget.reserve(len(groups), target)
+    budget.reserve(len(groups), max(targets.values()))
     with ThreadPoolExecutor(max_workers=max(1, settings.llm_concurrency)) as pool:
-        results = list(pool.map(lambda g: _run_group(g, pm, ctx, client, budget, policy, target), groups))
+        results = list(pool.map(lambda g: _run_group(g, pm, ctx, client, budget, policy, targets[g.prompt]), groups))
     out = pm.model_copy(deep=True)
     for result in results:
         _apply(out, result, ctx, client)
     out.notes += [f"Evidence {eid} contains text addressed to a model (possible prompt injection); "
                   "it was given to the model as data only." for eid in ctx.flagged]
     out.llm_usage = _usage(budget, client, results)
+    out.notes.append(_summary(out, client))
     return out
+
+
+def _summary(pm: Postmortem, client: ChatClient) -> str:
+    """One line for the report: which sections the model wrote and which came from the evidence alone."""
+    by_model = [s.section for s in pm.sections if s.drafted_by == "llm"]
+    other = [s.section for s in pm.sections if s.drafted_by != "llm"]
+    u = pm.llm_usage
+    return (f"Drafted by the model {client.name} (every claim checked against the cited evidence): "
+            f"{', '.join(by_model) or 'none'}. From the evidence alone: {', '.join(other) or 'none'}. "
+            f"Model usage: {u['calls']} calls, {u['retries']} retries, {u['reasks']} re-asks, "
+            f"{u['prompt_tokens']} prompt tokens.")
 
 
 def _run_group(group: Group, pm: Postmortem, ctx: DraftContext, client: ChatClient, budget: Budget,
                policy: Policy, target: int) -> _GroupResult:
     result = _GroupResult(group)
+    rendered: dict[str, list[tuple[str, str]]] = {}
+
+    def messages_for(method: str) -> list[tuple[str, str]]:
+        if method not in rendered:
+            rendered[method], result.dropped_evidence = render(group, pm, ctx, token_target=target, method=method)
+        return rendered[method]
+
     try:
-        messages, result.dropped_evidence = render(group, pm, ctx, token_target=target)
         prompt = group.load()
-        result.outcome = ask(client, messages, prompt.output_model, grounding=ctx.grounding, budget=budget,
+        result.outcome = ask(client, messages_for, prompt.output_model, grounding=ctx.grounding, budget=budget,
                              prompt_id=prompt.id, reask=load_prompt("reask"), policy=policy)
     except LLMError as exc:
         result.outcome.failed = {s: str(exc)[:400] for s in group.sections}

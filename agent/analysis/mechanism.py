@@ -62,6 +62,7 @@ class Mechanism:
     dependency: str | None = None
     dependency_ids: list[str] = field(default_factory=list)
     baseline: set[str] = field(default_factory=set)             # templates seen well before the onset
+    dependency_time: datetime | None = None
 
     @property
     def top(self) -> Signature | None:
@@ -83,7 +84,7 @@ def analyze(pack: EvidencePack, citations: Citations, *, start: datetime | None,
     _signatures(mech, pack, start, end)
     _score_signals(mech, pack, start, end)
     _saturation(mech, shifts, citations)
-    _dependency(mech, pack, primary)
+    _dependency(mech, pack, primary, start)
     return mech
 
 
@@ -94,29 +95,25 @@ def _in_window(t: datetime | None, start: datetime | None, end: datetime | None)
 
 
 def _signatures(mech: Mechanism, pack: EvidencePack, start: datetime | None, end: datetime | None) -> None:
+    """Group error evidence by template; the evidence stage's findings name the groups when they exist."""
     groups: dict[str, Signature] = {}
     counts: Counter[str] = Counter()
-    early: set[str] = set()
+    mech.baseline = {signature(e.excerpt) for e in pack.evidence if e.kind in ("log", "log_template") and start
+                     and e.time and e.time < start - timedelta(minutes=15)}
+    claimed: set[str] = set()
+    for f in pack.findings:
+        if _merge_finding(groups, counts, f):
+            claimed.update(f.evidence_ids)
     for e in pack.evidence:
-        if e.kind in ("log", "log_template") and start and e.time and e.time < start - timedelta(minutes=15):
-            early.add(signature(e.excerpt))
-    mech.baseline = early
-    for e in pack.evidence:
-        if not _is_error_evidence(e):
+        if e.id in claimed or not _is_error_evidence(e) or not _in_window(e.time, start, end):
             continue
         sig = signature(e.excerpt)
-        if not _in_window(e.time, start, end) and not (start and e.time and e.time < start):
-            continue
         g = groups.setdefault(sig, Signature(_clean(e.excerpt), [], 0, e.time))
         g.evidence_ids.append(e.id)
         counts[sig] += 1
-    for f in pack.findings:
-        if f.kind in ("error_signature", "log_template") and f.role == "distractor":
-            early.add(signature(f.text))
-        _merge_finding(groups, counts, f)
     for sig, g in groups.items():
         g.count = max(g.count, counts[sig])
-        g.preexisting = sig in early
+        g.preexisting = g.preexisting or sig in mech.baseline
     ordered = sorted(groups.values(), key=lambda g: (-g.score, -g.count,
                                                      g.first.timestamp() if g.first else float("inf")))
     lo = start - timedelta(minutes=5) if start else None
@@ -124,11 +121,11 @@ def _signatures(mech: Mechanism, pack: EvidencePack, start: datetime | None, end
     mech.noise = [g for g in ordered if g.preexisting]
 
 
-def _merge_finding(groups: dict[str, Signature], counts: Counter, f: Finding) -> None:
+def _merge_finding(groups: dict[str, Signature], counts: Counter, f: Finding) -> bool:
     if f.kind not in ("error_signature", "log_template") or not f.evidence_ids:
-        return
-    if f.kind == "log_template" and not _ERRORISH.search(f.text):
-        return
+        return False
+    if f.kind == "log_template" and not _ERRORISH.search(f.text) and f.role != "distractor":
+        return False
     template = f.attrs.get("template")
     body = template if isinstance(template, str) and template else f.text
     sig = signature(body)
@@ -145,6 +142,7 @@ def _merge_finding(groups: dict[str, Signature], counts: Counter, f: Finding) ->
     if f.role == "distractor" or f.attrs.get("preexisting") or f.attrs.get("baseline_count") \
             or f.attrs.get("status") == "preexisting":
         g.preexisting = True
+    return True
 
 
 _PREFIX = re.compile(r"^\W*(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s*|"
@@ -159,10 +157,14 @@ def _clean(text: str) -> str:
     return text if len(text) <= 140 else text[:137] + "..."
 
 
+_TELEMETRY = {"log", "log_template", "trace", "alert", "metric", "changepoint"}
+
+
 def _score_signals(mech: Mechanism, pack: EvidencePack, start: datetime | None, end: datetime | None) -> None:
     noise = {signature(s.text) for s in mech.noise} | mech.baseline
     for e in pack.evidence:
-        if signature(e.excerpt) in noise or not _in_window(e.time, start, end):
+        # telemetry only: changes, tickets and chat describe responses (e.g. "raise max_connections")
+        if e.kind not in _TELEMETRY or signature(e.excerpt) in noise or not _in_window(e.time, start, end):
             continue
         eid, text = e.id, e.excerpt + " " + e.summary
         for name, pattern in SIGNALS.items():
@@ -188,23 +190,50 @@ def _saturation(mech: Mechanism, shifts: list[ms.Shift], citations: Citations) -
     mech.signal_ids.setdefault("saturation", []).extend(mech.saturation_ids)
 
 
-def _dependency(mech: Mechanism, pack: EvidencePack, primary: str | None) -> None:
+_PEER_LABEL = re.compile(r"\b(?:peer|upstream|dependency|downstream|remote_service|destination_service|"
+                         r"target_service|backend|vendor)=\"?([A-Za-z][\w.-]*)")
+_CLIENT = re.compile(r"'([A-Z][A-Za-z0-9]+)Client\.|\[([a-z][\w-]*?)-client\]")
+
+
+def _dependency(mech: Mechanism, pack: EvidencePack, primary: str | None, start: datetime | None) -> None:
+    """The dependency the failing service calls that failed first: a peer label on a departing series,
+    a failing client span, a ``<name>-client`` logger, or "upstream X" wording in errors."""
     names: Counter[str] = Counter()
     ids: dict[str, list[str]] = {}
+    first: dict[str, datetime] = {}
+
+    def vote(name: str, weight: int, eid: str | None, t: datetime | None) -> None:
+        name = name.strip(".-").lower()
+        if not name or (primary and name == primary.lower()):
+            return
+        names[name] += weight
+        if eid:
+            ids.setdefault(name, []).append(eid)
+        if t and (name not in first or t < first[name]):
+            first[name] = t
+
+    window = start - timedelta(minutes=30) if start else None
     for e in pack.evidence:
+        if window and e.time and e.time < window:
+            continue
         for m in _DEP_NAME.finditer(e.excerpt):
-            name = m.group(1).strip(".-").lower()
-            if primary and name == primary.lower():
-                continue
-            names[name] += 1
-            ids.setdefault(name, []).append(e.id)
+            vote(m.group(1), 1, e.id, e.time)
+        for m in _CLIENT.finditer(e.excerpt):
+            vote(m.group(1) or m.group(2), 2, e.id, e.time)
     for f in pack.findings:
-        dep = f.attrs.get("dependency") or (f.attrs.get("service") if f.kind == "trace" else None)
-        if isinstance(dep, str) and dep and dep != primary:
-            names[dep] += 3
-            ids.setdefault(dep, []).extend(f.evidence_ids)
+        if f.role not in ("mechanism", "symptom") or (window and f.time and f.time < window):
+            continue
+        eid = f.evidence_ids[0] if f.evidence_ids else None
+        for m in _PEER_LABEL.finditer(f.text):
+            vote(m.group(1), 3, eid, f.time)
+        for m in _CLIENT.finditer(f.text):
+            vote(m.group(1) or m.group(2), 3, eid, f.time)
+        dep = f.attrs.get("dependency")
+        if isinstance(dep, str) and dep:
+            vote(dep, 3, eid, f.time)
     if names:
         name, n = sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-        mech.dependency, mech.dependency_ids = name, ids[name][:4]
+        mech.dependency, mech.dependency_ids = name, list(dict.fromkeys(ids.get(name, [])))[:4]
+        mech.dependency_time = first.get(name)
         mech.scores["dependency"] = mech.scores.get("dependency", 0.0) + n
-        mech.signal_ids.setdefault("dependency", []).extend(ids[name][:4])
+        mech.signal_ids.setdefault("dependency", []).extend(mech.dependency_ids)

@@ -21,15 +21,15 @@ def five_whys(ctx: Context) -> FiveWhys:
     cause_ids = ctx.ids(ctx.verdict.evidence_ids, mech_ids)
     trigger_ids = ctx.ids(ctx.trigger.evidence_ids if ctx.trigger else [], ctx.phase_ids("start"), cause_ids)
     detect_ids = ctx.ids(ctx.phase_ids("detection"), ctx.phase_ids("start"))
-    answer1 = _capital(f"{v['service']} {v['symptom']} from {fmt_time(ctx.timeline.start)}.")  # keeps ids as-is
+    answer1 = f"{v['service']} {v['symptom']} from {fmt_time(ctx.timeline.start)}."
     answer2 = f"The failure shows as {v['mechanism']}."
     a4 = text.get("answer4", "with_trigger" if ctx.trigger else "without_trigger")
     whys = [
         Why(question=text.fill(q["q1"], v), answer=answer1, evidence_ids=symptom_ids),
         Why(question=text.fill(q["q2"], v), answer=answer2, evidence_ids=mech_ids),
         Why(question=text.fill(_q3(q, cat), v),
-            answer=_capital(text.fill(text.by_category("answer3", cat), v)), evidence_ids=cause_ids),
-        Why(question=text.fill(q["q4"], v), answer=_capital(text.fill(a4, v)), evidence_ids=trigger_ids),
+            answer=_capital(text.fill(text.by_category("answer3", cat), v), tuple(ctx.services)), evidence_ids=cause_ids),
+        Why(question=text.fill(q["q4"], v), answer=_capital(text.fill(a4, v), tuple(ctx.services)), evidence_ids=trigger_ids),
         Why(question=text.fill(q["q5"], v), answer=_capital(text.fill(_answer5(ctx), v)), evidence_ids=detect_ids),
     ]
     return FiveWhys(problem_statement=problem_statement(ctx), whys=whys)
@@ -51,16 +51,18 @@ def _alert_ids(ctx: Context) -> list[str]:
     return [ctx.citations.for_alert(alert)] if alert else []
 
 
-def _capital(s: str) -> str:
-    """Capitalise a sentence unless it starts with an identifier (orders-api, db_pool_in_use)."""
-    first = s.split(" ", 1)[0]
-    return s[:1].upper() + s[1:] if first.isalpha() and first.islower() else s
+def _capital(s: str, keep: tuple[str, ...] = ()) -> str:
+    """Capitalise a sentence unless it starts with an identifier (orders-api, db_pool_in_use, a service)."""
+    first = s.split(" ", 1)[0].rstrip(",.:;'s")
+    if first in keep or not (first.isalpha() and first.islower()):
+        return s
+    return s[:1].upper() + s[1:]
 
 
 def root_cause(ctx: Context) -> RootCause:
     cat = ctx.verdict.category
     hypothesis = text.fill(text.by_category("root_cause", cat), ctx.values)
-    return RootCause(hypothesis=_capital(hypothesis), category=cat, confidence=confidence(ctx),
+    return RootCause(hypothesis=_capital(hypothesis, tuple(ctx.services)), category=cat, confidence=confidence(ctx),
                      evidence_ids=ctx.ids(ctx.verdict.evidence_ids), confirm_with=list(text.get("confirm_with", cat)),
                      alternatives=ctx.verdict.alternatives)
 

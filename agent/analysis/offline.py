@@ -70,6 +70,15 @@ def _fallback_day(bundle: Bundle) -> date:
     return times[0].date() if times else date(1970, 1, 1)
 
 
+def _context_text(bundle: Bundle, mech: mechanism.Mechanism, shifts: list[ms.Shift]) -> str:
+    """The incident's own words: titles, firing alerts, new error templates, departing series."""
+    parts = [bundle.meta.title or ""] + [t.title for t in bundle.tickets]
+    parts += [f"{a.name} {' '.join(a.annotations.values())} {' '.join(a.labels.values())}"
+              for a in bundle.alerts if a.status == "firing"]
+    parts += [s.text for s in mech.signatures[:10]] + [s.series.series_id for s in shifts]
+    return " ".join(parts)
+
+
 def _context(bundle: Bundle, pack: EvidencePack, timeline: Timeline, impact: Impact, citations: Citations,
              severity: str, shifts: list[ms.Shift] | None) -> Context:
     services = incident.services(bundle, list(pack.events) + list(bundle.events))
@@ -80,7 +89,8 @@ def _context(bundle: Bundle, pack: EvidencePack, timeline: Timeline, impact: Imp
                              shifts=shifts, primary=services[0] if services else None)
     if not services:
         services = sorted({s.service for s in mech.signatures if s.service})
-    cands = triggers.find(bundle, pack, citations, onset=timeline.start, failing=services)
+    cands = triggers.find(bundle, pack, citations, onset=timeline.start, failing=services,
+                          context=_context_text(bundle, mech, shifts))
     trigger = triggers.best(cands)
     verdict = category.choose(mech, trigger)
     ctx = Context(bundle=bundle, pack=pack, timeline=timeline, impact=impact, citations=citations,

@@ -96,10 +96,17 @@ def went_wrong(ctx: Context) -> list[Claim]:
     return out
 
 
+def saturated(ctx: Context) -> bool:
+    return ctx.mech.saturation is not None or ctx.mech.scores.get("saturation", 0) >= 2
+
+
 def lessons(ctx: Context) -> list[Claim]:
     cat = ctx.verdict.category
     out = [Claim(text=text.get("lessons", cat), evidence_ids=ctx.ids(ctx.verdict.evidence_ids))]
-    if _late(ctx, ctx.timeline.time_to_detect_min, "detect") or ctx.mech.saturation is not None:
+    if saturated(ctx) and cat != "capacity/resource-exhaustion":
+        out.append(Claim(text=text.get("lessons", "capacity/resource-exhaustion"),
+                         evidence_ids=ctx.ids(ctx.mech.saturation_ids, ctx.mech.signal_ids.get("saturation", []))))
+    if _late(ctx, ctx.timeline.time_to_detect_min, "detect"):
         out.append(Claim(text=text.get("lessons", "detection_late"), evidence_ids=ctx.ids(ctx.phase_ids("detection"))))
     if ctx.trigger is not None and cat in ("bad-deploy", "config-change"):
         out.append(Claim(text=text.get("lessons", "rollback_first"), evidence_ids=ctx.ids(ctx.trigger.evidence_ids)))

@@ -18,7 +18,7 @@ from agent.models import MetricSeries
 
 SeriesRole = Literal["error_rate", "error_count", "latency", "saturation", "traffic", "other"]
 
-_LATENCY = re.compile(r"latenc|duration|response_time|p9[059]|quantile|_seconds|_ms\b|rtt", re.I)
+_LATENCY = re.compile(r"latenc|duration|response_time|p9[059]|quantile|\brtt|_rtt", re.I)
 _ERRORS = re.compile(r"error|5xx|fail|exception|unavailable|status=\"?5|code=\"?5|refused|timeout", re.I)
 _SATURATION = re.compile(r"pool|connections?_(?:active|in_use|used)|utili[sz]ation|saturation|cpu|memory|"
                          r"heap|disk|queue|inflight|in_flight|threads|usage|conn|activity|active|waiting|backlog", re.I)

@@ -44,15 +44,35 @@ def label_for(kind: str, service: str | None, detail: str, t: datetime) -> str:
     noun = {"deploy": "the deploy", "config_change": "the configuration change", "command": "the operator command",
             "rollback": "the rollback"}.get(kind, "the change")
     target = f" of {service}" if service and kind != "command" else ""
-    detail = " ".join(detail.split())[:80]
+    detail = " ".join(detail.split())
+    _, sep, human = detail.partition(" - ")
+    detail = human if sep and len(human) > 10 else detail
+    detail = detail if len(detail) <= 80 else detail[:80].rsplit(" ", 1)[0] + "..."
     return f"{noun}{target} ({detail}) at {t:%H:%M} UTC" if detail else f"{noun}{target} at {t:%H:%M} UTC"
 
 
+_STOP = {"deploy", "deployed", "deployment", "release", "config", "configuration", "change", "changes", "production",
+         "version", "service", "update", "updated", "rollout", "success", "created", "pending", "staging", "with",
+         "from", "into", "this", "that", "main", "master", "merge", "merged", "build", "the", "and", "for", "new"}
+
+
+def tokens(text: str) -> set[str]:
+    """Distinctive words of a text: service-like names and words of 4+ letters, minus change jargon."""
+    words = set(re.findall(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z]{4,}", text.lower()))
+    parts = {p for w in words if "-" in w for p in w.split("-") if len(p) >= 4}
+    return (words | parts) - _STOP
+
+
 def find(bundle: Bundle, pack: EvidencePack, citations: Citations, *, onset: datetime | None,
-         failing: list[str]) -> list[Candidate]:
-    """All change-like candidates near the onset, scored, best first; distractors flagged."""
+         failing: list[str], context: str = "") -> list[Candidate]:
+    """All change-like candidates near the onset, scored, best first; distractors flagged.
+
+    ``context`` is the incident's own text (title, alert names, new error templates): a change that
+    names neither a failing service nor anything in that text is unrelated.
+    """
     if onset is None:
         return []
+    ctx_tokens = tokens(context) | {t for f in failing for t in tokens(f)}
     cands = [_from_change(c, citations, failing) for c in bundle.changes]
     seen = {(c.time, c.kind) for c in cands}
     for ev in list(pack.events) + list(bundle.events):
@@ -60,6 +80,8 @@ def find(bundle: Bundle, pack: EvidencePack, citations: Citations, *, onset: dat
             seen.add((ev.time, ev.kind))
             cands.append(_from_event(ev, citations, failing))
     trigger_hint = {i for f in pack.findings if f.role == "trigger" for i in f.evidence_ids}
+    for c in cands:
+        c.attrs["overlap"] = sorted(tokens(c.label) & ctx_tokens)
     out = [c for c in (_score(c, onset, failing, trigger_hint) for c in cands) if c is not None]
     return _one_per_change(sorted(out, key=lambda c: (c.distractor, -c.score, -c.time.timestamp())))
 
@@ -86,21 +108,35 @@ def service_of(service: str | None, text: str, failing: list[str]) -> str | None
     named = [f for f in failing if f.lower() in low]
     if named:
         return named[0]
-    words = _SERVICE_WORD.findall(text)
+    words = _SERVICE_WORD.findall(text) or re.findall(r"(?i)\b(?:deploy(?:ed|ing)?|release|rollout|upgrade)\s+"
+                                                     r"(?:of\s+)?([a-z][a-z0-9_-]{2,})", text)
     return words[0] if words else service
 
 
+_CONFIG_WORDS = re.compile(r"(?i)\b(config|configuration|routes?|routing|flags?|feature[- ]flag|settings?|parameters?|"
+                           r"polic(?:y|ies)|rules?|dns record|firewall|terraform|values\.ya?ml)\b")
+
+
+def kind_of(kind: str, text: str) -> str:
+    """A feed's 'deploy' that only pushes configuration is a config change."""
+    if kind == "deploy" and _CONFIG_WORDS.search(text) and not re.search(r"(?i)\bdeploy|\brelease\b|\bbuild\b", text):
+        return "config_change"
+    return kind
+
+
 def _from_change(c: Change, citations: Citations, failing: list[str]) -> Candidate:
-    detail = c.ref or _strip_actor(c.description, c.actor)
+    detail = _strip_actor(c.description, c.actor) or c.ref or ""
     svc = service_of(c.service, c.description, failing)
-    return Candidate(c.kind, c.time, svc, label_for(c.kind, svc, detail, c.time),
+    kind = kind_of(c.kind, c.description)
+    return Candidate(kind, c.time, svc, label_for(kind, svc, detail, c.time),
                      [citations.for_change(c)], destructive=bool(DESTRUCTIVE.search(c.description)))
 
 
 def _from_event(ev: Event, citations: Citations, failing: list[str]) -> Candidate:
     detail = _strip_actor(ev.attrs.get("ref") or ev.text, ev.actor)
     svc = service_of(ev.service, ev.text, failing)
-    return Candidate(ev.kind, ev.time, svc, label_for(ev.kind, svc, detail, ev.time),
+    kind = kind_of(ev.kind, ev.text)
+    return Candidate(kind, ev.time, svc, label_for(kind, svc, detail, ev.time),
                      [citations.for_event_or_add(ev)], destructive=bool(DESTRUCTIVE.search(ev.text)))
 
 
@@ -115,17 +151,19 @@ def _score(c: Candidate, onset: datetime, failing: list[str], hinted: set[str]) 
         return None
     closeness = 1 - (onset - c.time).total_seconds() / WINDOW.total_seconds()
     c.score = round(min(max(closeness, 0.0), 1.0) * 0.5 + (0.3 if hinted & set(c.evidence_ids) else 0.0), 3)
-    related = c.service is None or not failing or c.service in failing
-    if c.kind == "command":
-        related = related or c.destructive
+    named = c.service is not None and c.service in failing
+    related = named or bool(c.attrs.get("overlap")) or (c.service is None and not failing) or \
+        (c.kind == "command" and c.destructive)
     if not related:
-        c.distractor, c.why_not = True, f"{c.service} is not among the failing services ({', '.join(failing)})"
+        what = c.service or "it"
+        c.distractor, c.why_not = True, (f"{what} is not among the failing services ({', '.join(failing) or 'none'}) "
+                                         "and shares nothing with the incident's errors")
     elif c.time > onset + GRACE:
         c.distractor, c.why_not = True, "it happened after the failures began"
     elif c.kind == "command" and not c.destructive:
         c.score *= 0.5
     else:
-        c.score += 0.3 if c.service in failing else 0.1
+        c.score += 0.3 if named else 0.1 + 0.05 * min(len(c.attrs.get("overlap", [])), 4)
     return c
 
 

@@ -11,6 +11,7 @@ import re
 
 from agent.checks import prose
 from agent.checks.fields import prose_slots
+from agent.checks.subject import first_names
 from agent.checks.ruleset import Hit, LintConfig, load_rules, make_config, match_sentence
 from agent.models import ChatFlag, ChatMessage, LintFinding, Postmortem
 
@@ -91,7 +92,18 @@ def clean_postmortem(pm: Postmortem) -> Postmortem:
 
 def _people(pm: Postmortem) -> list[str]:
     names = [pm.author, *pm.reviewers, *(a.owner for a in pm.action_items), *(s.name for s in pm.sign_off)]
-    return [n.lstrip("@") for n in names if n and not re.search(r"team|@|-", n)]
+    return person_names(names)
+
+
+def person_names(candidates) -> list[str]:
+    """The candidates that look like people: 'Dana Kim', 'dana', 'dana.kim' (a known given name first)."""
+    out = []
+    for raw in candidates:
+        name = (raw or "").strip().lstrip("@")
+        first = re.split(r"[\s._-]+", name.lower())[0] if name else ""
+        if first and first in first_names() and not re.search(r"team|oncall|on-call|eng|ops|sre", name, re.I):
+            out.append(re.sub(r"[._]", " ", name))
+    return out
 
 
 def clean_text(text: str, cfg: LintConfig, *, field: str | None = None) -> tuple[str, list[LintFinding]]:
@@ -135,7 +147,7 @@ def _rewrite(sentence: str, hits: list[Hit], cfg: LintConfig) -> str:
 def flag_chat(messages: list[ChatMessage], evidence_ids: dict[str, str] | None = None) -> list[ChatFlag]:
     """Blameful chat remarks for the reviewer. ``evidence_ids`` maps Slack ts -> evidence id."""
     people = {n for m in messages for n in (m.user_name, m.user) if n}
-    cfg = make_config({"people": sorted(people)})
+    cfg = make_config({"people": sorted(person_names(people))})
     ids = evidence_ids or {}
     flags: list[ChatFlag] = []
     for msg in messages:

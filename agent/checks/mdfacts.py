@@ -37,6 +37,9 @@ STATUS_WORDS = re.compile(
     r"not started|started|wip)\b|[✅🔄📋📅]|\[[ xX]\]", re.I)
 
 
+SIGN_LINE = re.compile(r"^\s*\||author|approv|review|sign", re.I)
+
+
 @dataclass
 class Section:
     title: str
@@ -226,6 +229,6 @@ def _follow_up(text: str, front: dict, secs: list[Section]) -> date | None:
 def _completed(text: str, front: dict, secs: list[Section]) -> date | None:
     value = meta(text, front, "completed", "completed on", "published", "finalized", "finalised")
     dates = [first_date(value)] if first_date(value) else []
-    for line in (ln for s in find(secs, "signoff") for ln in s.body):
+    for line in (ln for s in find(secs, "signoff") for ln in s.body if SIGN_LINE.search(ln)):
         dates += [d for d in (parse_date(m.group()) for m in re.finditer(DATE_RE, line, re.I)) if d]
     return max(dates) if dates else None

@@ -31,9 +31,9 @@ ROLES = {
     "sysadmin", "oncall", "on-call", "on-caller", "oncaller", "responder", "intern", "sre", "dba",
     "employee", "staffer", "contractor", "person", "colleague", "coworker", "co-worker",
     "teammate", "reviewer", "approver", "committer", "manager", "technician", "commander", "individual",
-    "guy", "folk", "folks", "newbie", "newcomer", "hire", "people", "staff", "ops", "devops",
+    "guy", "folk", "folks", "newbie", "newcomer", "hire", "people", "staff", "ops", "devops", "member",
 }
-TEAMS = {"team", "squad", "department", "dept"}
+TEAMS = {"team", "squad", "department", "dept", "management", "leadership"}
 TEAM_HANDLE = re.compile(r"team|squad|group|eng$|ops|sre|oncall|on-call|platform|infra", re.I)
 SKIP = {
     "had", "has", "have", "was", "were", "is", "are", "did", "does", "do", "not", "never", "also",
@@ -41,10 +41,14 @@ SKIP = {
     "subsequently", "unfortunately", "later", "eventually", "allegedly", "probably", "once",
     "been", "being", "be", "will", "would", "should", "could", "may", "might", "must", "n't", "themselves",
     "himself", "herself", "myself", "ourselves", "yourself", "instead", "first", "initially", "ultimately",
+    "keep", "keeps", "kept", "continue", "continued", "continues", "tried", "decided", "chose", "went", "seem",
+    "seemed", "appear", "appeared",
 }
 # Role words that also name software: "the Kubernetes operator", "Workflow Manager", "Django admin".
 SOFTWARE_ROLES = {"operator", "manager", "admin", "administrator", "reviewer", "committer", "responder",
                   "commander", "approver", "controller"}
+PASSIVE = {"be", "been", "being", "is", "are", "was", "were", "get", "gets", "got"}
+AUX_START = re.compile(r"(was|were|is|are|has|have|had|been|be)\b", re.I)
 CONJUNCTIONS = {"and", "but", "or", "yet", "nor", "so"}
 PREPOSITIONS = {"on", "in", "at", "of", "for", "with", "from", "during", "behind", "responsible"}
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "our", "their", "his", "her", "its", "my", "your"}
@@ -97,7 +101,7 @@ def classify(tok: Token, people: frozenset[str] = frozenset(), *, after_proper: 
     if base in TEAMS:
         return "team"
     if base in ROLES:
-        return "thing" if base in SOFTWARE_ROLES and (tok.text[:1].isupper() or after_proper) else "person"
+        return "thing" if base in SOFTWARE_ROLES and after_proper else "person"
     return "person" if is_name(tok, people) else "thing"
 
 
@@ -116,6 +120,8 @@ def _role_handle(handle: str) -> bool:
 def subject_class(text: str, pos: int, people: frozenset[str] = frozenset()) -> str:
     """Class of the subject of the verb phrase that starts at ``pos`` in sentence ``text``."""
     toks = [t for t in tokens(text) if t.end <= pos]
+    if toks and toks[-1].low in PASSIVE:
+        return "passive"  # "requests to be ignored": no agent, nobody to blame
     i = _skip_back(toks, len(toks) - 1)
     if i < 0:
         return "none"
@@ -130,7 +136,9 @@ def subject_class(text: str, pos: int, people: frozenset[str] = frozenset()) -> 
     if tok.text in BOUNDARY:
         return "none"
     cls = _head_class(toks, i, people)
-    return _relative_antecedent(toks, i, people) if cls == "thing" else cls
+    if cls == "thing" and AUX_START.match(text[pos:]):
+        return _relative_antecedent(toks, i, people)
+    return cls
 
 
 def _relative_antecedent(toks: list[Token], i: int, people: frozenset[str]) -> str:
@@ -144,8 +152,15 @@ def _relative_antecedent(toks: list[Token], i: int, people: frozenset[str]) -> s
     return "thing"
 
 
+def _product_word(toks: list[Token], i: int) -> bool:
+    """Token ``i`` is part of a product name: capitalised mid-sentence, or after a capitalised non-name."""
+    if i >= 1 and toks[i].text[:1].isupper() and toks[i - 1].text not in BOUNDARY:
+        return True
+    return _after_proper(toks, i)
+
+
 def _after_proper(toks: list[Token], i: int) -> bool:
-    """The token before ``i`` is a capitalised non-name word inside the sentence (a product name)."""
+    """The token before ``i`` is a capitalised non-name word inside the sentence ("Lockheed Martin")."""
     if i < 2:
         return False
     prev = toks[i - 1]
@@ -165,7 +180,7 @@ def _adverb(tok: Token) -> bool:
 def _head_class(toks: list[Token], i: int, people: frozenset[str]) -> str:
     """Classify the noun phrase ending at ``i``; follow "engineer on call" back over a preposition."""
     for _hop in range(3):
-        cls = classify(toks[i], people, after_proper=_after_proper(toks, i))
+        cls = classify(toks[i], people, after_proper=_product_word(toks, i))
         start = _np_start(toks, i)
         if start > 0 and toks[start - 1].low in GENERIC:
             return "generic"
@@ -173,9 +188,9 @@ def _head_class(toks: list[Token], i: int, people: frozenset[str]) -> str:
             return "generic"
         if cls != "thing":
             return cls
-        inner = [classify(t, people) for t in toks[start:i]]
-        if "person" in inner and toks[i].low in {"team", "teams"}:
-            return "team"
+        inner = [classify(t, people) for t in toks[start:i] if not t.low.endswith("'s")]
+        if "person" in inner:
+            return "team" if toks[i].low in {"team", "teams"} else "person"
         if start >= 2 and toks[start - 1].low in PREPOSITIONS:
             i = start - 2
             continue
@@ -224,7 +239,7 @@ def _appositive(toks: list[Token], i: int, people: frozenset[str]) -> str:
 def group_class(text: str, people: frozenset[str] = frozenset()) -> str:
     """Class of a captured phrase such as "the database team" or "Bob": its most blameable member."""
     toks = [t for t in tokens(text) if t.low not in {"who", "whom", "that", "which"}]
-    classes = [classify(t, people, after_proper=_after_proper(toks, i)) for i, t in enumerate(toks)]
+    classes = [classify(t, people, after_proper=_product_word(toks, i)) for i, t in enumerate(toks)]
     for cls in ("generic", "team", "person", "self", "they"):
         if cls in classes:
             if cls == "person" and classes and classes[-1] == "team":

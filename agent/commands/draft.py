@@ -18,9 +18,9 @@ def _warn(pm, quiet: bool) -> None:
         return
     for f in pm.files:
         if f.status == "error":
-            print(f"postmortem: warning: {f.path}: {f.reason or 'could not be parsed'}", file=sys.stderr)
-    for w in (n for n in pm.notes if n.startswith("warning: ")):
-        print(f"postmortem: {w}", file=sys.stderr)
+            reason = f.reason or "could not be parsed"
+            where = "" if reason.startswith(f.path) else f"{f.path}: "
+            print(f"postmortem: warning: {where}{reason}", file=sys.stderr)
 
 
 def draft(
@@ -58,6 +58,10 @@ def draft(
     if verbose and not quiet:
         for note in pm.notes:
             print(f"postmortem: note: {note}", file=sys.stderr)
+        if pm.llm_usage:
+            from agent.llm.budget import usage_line
+
+            print(f"postmortem: {usage_line(pm.llm_usage)}", file=sys.stderr)
         print(f"postmortem: drafted in {time.perf_counter() - started:.2f}s", file=sys.stderr)
     if json_out:
         sys.stdout.write(pm.model_dump_json(indent=2) + "\n")

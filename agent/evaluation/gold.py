@@ -14,17 +14,23 @@ from agent.models import Category
 GOLD_FILE = "gold.yaml"
 
 
+def _as_utc(v: datetime | None) -> datetime | None:
+    return v.replace(tzinfo=timezone.utc) if v is not None and v.tzinfo is None else v
+
+
 class GoldEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     time: datetime
     event: str
 
+    _utc = field_validator("time")(lambda cls, v: _as_utc(v))
+
 
 class Gold(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    incident_start: datetime
+    incident_start: datetime | None = None
     detection: datetime | None = None
     mitigation: datetime | None = None
     resolution: datetime | None = None
@@ -46,12 +52,7 @@ class Gold(BaseModel):
         # YAML reads an unquoted 1612345678.000200 as a float and would lose the trailing zeros.
         return [f"{x:.6f}" if isinstance(x, float) else str(x) for x in (v or [])]
 
-    @field_validator("incident_start", "detection", "mitigation", "resolution")
-    @classmethod
-    def _utc(cls, v: datetime | None) -> datetime | None:
-        if v is not None and v.tzinfo is None:
-            return v.replace(tzinfo=timezone.utc)
-        return v
+    _utc = field_validator("incident_start", "detection", "mitigation", "resolution")(lambda cls, v: _as_utc(v))
 
 
 def load_gold(path: str | Path) -> Gold:
@@ -63,12 +64,10 @@ def load_gold(path: str | Path) -> Gold:
         raise BundleError(f"cannot read gold file: {exc}", file=str(path)) from exc
     if not isinstance(raw, dict):
         raise BundleError("gold file must be a YAML mapping", file=str(path))
-    for ev in raw.get("key_timeline_events") or []:
-        if isinstance(ev, dict) and "time" in ev and isinstance(ev["time"], datetime) and ev["time"].tzinfo is None:
-            ev["time"] = ev["time"].replace(tzinfo=timezone.utc)
     try:
         return Gold.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise BundleError(f"gold file field {where}: {first['msg']}", file=str(path)) from exc
+        got = repr(first.get("input"))[:80]
+        raise BundleError(f"gold file field {where}: {first['msg']} (got {got})", file=str(path)) from exc

@@ -3,15 +3,20 @@
 An evidence item resolves when its source file exists in the bundle and
 - a ``file:line`` pointer (or ``line``) names a non-empty line within the file;
 - a ``series@time`` pointer's series name occurs in the file;
-- an ``alert:<fingerprint>`` pointer's fingerprint occurs in the file (or any bundle file).
-A claim is grounded when it cites at least one evidence ID and every cited ID resolves.
+- an ``alert:<fingerprint>`` pointer's fingerprint occurs in the file, or its ``line`` is a real line (formats
+  without fingerprints, where the loader derives one).
+A claim is grounded when it cites at least one evidence ID and every cited ID resolves. Action items of kind
+"process" are not claims about the incident and are left out.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from agent.models import Evidence, Postmortem
+
+FILE_LINE = re.compile(r"^([^@]+):(\d+)$")
 
 
 def claims(pm: Postmortem) -> list[tuple[str, list[str]]]:
@@ -24,7 +29,8 @@ def claims(pm: Postmortem) -> list[tuple[str, list[str]]]:
     for name in ("trigger_candidates", "went_well", "went_wrong", "lessons_learned"):
         out += [(f"{name}[{i}]", c.evidence_ids) for i, c in enumerate(getattr(pm, name))]
     out += [(f"contributing_factors[{i}]", c.evidence_ids) for i, c in enumerate(pm.contributing_factors)]
-    out += [(a.id, a.evidence_ids) for a in pm.action_items]
+    # Process items ("hold the review meeting") state no fact about the incident, so they need no evidence.
+    out += [(a.id, a.evidence_ids) for a in pm.action_items if a.kind != "process"]
     return out
 
 
@@ -55,22 +61,27 @@ def resolves(ev: Evidence, files: BundleFiles) -> bool:
     lines = files.lines(ev.source_file)
     pointer = ev.pointer
     if pointer.startswith("alert:"):
+        # Alertmanager payloads carry the fingerprint; for other alert formats it is derived, so the line decides.
         fp = pointer.split(":", 1)[1]
-        return files.contains(ev.source_file, fp) if lines is not None else files.anywhere(fp)
+        if lines is None:
+            return files.anywhere(fp)
+        return files.contains(ev.source_file, fp) or _line_ok(lines, ev.line)
     if lines is None:
         return False
-    line = ev.line or _pointer_line(pointer)
-    if line is not None:
-        return 1 <= line <= len(lines) and bool(lines[line - 1].strip())
-    if "@" in pointer:
+    if "@" in pointer and not FILE_LINE.match(pointer):
         series = pointer.split("@", 1)[0].split("{", 1)[0]
-        return not series or files.contains(ev.source_file, series)
-    return True
+        return bool(series) and files.contains(ev.source_file, series)
+    line = ev.line or _pointer_line(pointer)
+    return True if line is None else _line_ok(lines, line)
+
+
+def _line_ok(lines: list[str], line: int | None) -> bool:
+    return line is not None and 1 <= line <= len(lines) and bool(lines[line - 1].strip())
 
 
 def _pointer_line(pointer: str) -> int | None:
-    tail = pointer.rsplit(":", 1)
-    return int(tail[1]) if len(tail) == 2 and tail[1].isdigit() else None
+    m = FILE_LINE.match(pointer)
+    return int(m.group(2)) if m else None
 
 
 def grounding(pm: Postmortem, bundle: Path) -> tuple[float, list[str]]:

@@ -31,9 +31,21 @@ class JudgeScore(BaseModel):
 class LLMJudge:
     """Callable as ``judge(pm, gold, markdown) -> {rubric: score in 0..1}``."""
 
-    def __init__(self, client, max_tries: int = 2):
+    def __init__(self, client=None, *, settings=None, max_tries: int = 2):
         self.client = client
+        self.settings = settings
         self.max_tries = max_tries
+
+    def __getstate__(self) -> dict:
+        # Worker processes rebuild the client from settings; SDK clients do not pickle.
+        return {**self.__dict__, "client": None if self.settings is not None else self.client}
+
+    def _client(self):
+        if self.client is None:
+            from agent.llm import make_client
+
+            self.client = make_client(self.settings)
+        return self.client
 
     def __call__(self, pm: Postmortem, gold: Gold, markdown: str) -> dict[str, float]:
         from agent.llm.prompts import load_prompt
@@ -44,7 +56,7 @@ class LLMJudge:
         schema = JudgeScore.model_json_schema()
         last = ""
         for _ in range(self.max_tries):
-            answer = self.client.complete(messages, schema, schema_name="JudgeScore")
+            answer = self._client().complete(messages, schema, schema_name="JudgeScore")
             try:
                 score = JudgeScore.model_validate(answer.data)
             except ValidationError as exc:
@@ -62,6 +74,9 @@ def _normalise(score: JudgeScore) -> dict[str, float]:
 
 def make_judge(settings) -> LLMJudge | None:
     """The judge for ``settings.llm``, or None when offline."""
-    from agent.llm import is_offline, make_client
+    from agent.llm import is_offline, parse_spec
 
-    return None if is_offline(settings.llm) else LLMJudge(make_client(settings))
+    if is_offline(settings.llm):
+        return None
+    parse_spec(settings)  # fail fast, before any draft, when the spec or key is wrong
+    return LLMJudge(settings=settings)

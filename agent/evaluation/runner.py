@@ -21,7 +21,7 @@ from typing import Callable
 
 import yaml
 
-from agent.errors import UsageError
+from agent.errors import BundleError, UsageError
 from agent.evaluation import scorers
 from agent.evaluation.gold import GOLD_FILE, Gold, load_gold
 from agent.models import Postmortem
@@ -35,8 +35,9 @@ Judge = Callable[[Postmortem, Gold, str], dict[str, float]]
 class Case:
     name: str
     path: Path
-    gold: Gold
+    gold: Gold | None
     distractors: list[str] = field(default_factory=list)
+    error: str | None = None  # an unreadable gold file fails its case, not the whole eval
 
 
 @dataclass
@@ -66,9 +67,13 @@ def discover(dataset: Path) -> list[Case]:
 
 
 def _case(path: Path) -> Case:
-    raw = yaml.safe_load((path / GOLD_FILE).read_text()) or {}
-    extra = raw.get("distractors") if isinstance(raw, dict) else None
-    return Case(name=path.name, path=path, gold=load_gold(path / GOLD_FILE),
+    try:
+        gold = load_gold(path / GOLD_FILE)
+    except BundleError as exc:
+        return Case(name=path.name, path=path, gold=None, error=str(exc))
+    raw = yaml.safe_load((path / GOLD_FILE).read_text())
+    extra = raw.get("distractors")
+    return Case(name=path.name, path=path, gold=gold,
                 distractors=[str(d) for d in extra] if isinstance(extra, list) else [])
 
 
@@ -96,6 +101,8 @@ def make_draft(settings: Settings) -> Draft:
 def run_case(case: Case, out_root: Path, draft: Draft, repeat: int = 1, judge: Judge | None = None) -> CaseResult:
     """Draft and score one case ``repeat`` times; metrics are the mean over runs."""
     started, runs, details, judged = time.monotonic(), [], {}, {}
+    if case.error:
+        return CaseResult(case.name, {"overall": 0.0}, {"error": case.error}, error=case.error)
     try:
         for i in range(repeat):
             out_dir = out_root / case.name / (f"run{i + 1}" if repeat > 1 else "")

@@ -16,7 +16,7 @@ LOWER_IS_BETTER = {"start_err_min", "detect_err_min", "mitigate_err_min", "resol
                    "secret_leaks", "blameful_extra_flags", "distractor_blamed", "overall_stdev"}
 SUMMARY_ORDER = ("overall", "times_within_tol", "start_err_min", "detect_err_min", "mitigate_err_min",
                  "resolve_err_min", "duration_err_min", "event_recall", "event_precision", "category_ok",
-                 "category_exact", "trigger_found", "factor_coverage", "theme_coverage", "blameful_recall",
+                 "category_exact", "trigger_found", "trigger_in_any_why", "factor_coverage", "theme_coverage", "blameful_recall",
                  "blameful_extra_flags", "grounding_rate", "schema_valid", "sections_present", "severity_ok",
                  "secret_leaks", "distractor_blamed")
 

@@ -102,12 +102,13 @@ def category(pm: Postmortem, gold: Gold) -> dict[str, float]:
     return {"category_exact": float(exact), "category_ok": float(exact or got in gold.acceptable_alt_categories)}
 
 
-def trigger_found(pm: Postmortem, gold: Gold) -> tuple[float, str]:
-    """1.0 when one evidence item cited by why 1 or 2 covers >= TRIGGER_COVERAGE of the gold trigger's words."""
+def trigger_found(pm: Postmortem, gold: Gold, whys: int = 2) -> tuple[float, str]:
+    """1.0 when one evidence item cited by the first ``whys`` whys covers >= TRIGGER_COVERAGE of the gold
+    trigger's content words (and shares at least TRIGGER_MIN_SHARED of them)."""
     target = words(gold.trigger)
     if not target:
         return 1.0, "no gold trigger"
-    cited = [i for w in pm.five_whys.whys[:2] for i in w.evidence_ids]
+    cited = [i for w in pm.five_whys.whys[:whys] for i in w.evidence_ids]
     best, best_id = 0.0, ""
     for ev in (_find(pm, i) for i in cited):
         if ev is None:
@@ -171,6 +172,7 @@ def score_all(pm: Postmortem, gold: Gold, *, bundle: Path, markdown: str, json_t
     m.update(ev)
     m.update(category(pm, gold))
     m["trigger_found"], trig_note = trigger_found(pm, gold)
+    m["trigger_in_any_why"], _ = trigger_found(pm, gold, whys=5)  # informational, not in overall
     m["factor_coverage"], missed_factors = theme_coverage(
         gold.contributing_factors, [f"{c.title} {c.detail}" for c in pm.contributing_factors])
     m["theme_coverage"], missed_themes = theme_coverage(

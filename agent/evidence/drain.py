@@ -30,12 +30,13 @@ _MASK_RE = re.compile(
     + r"|\(\d+(?:\.\d+)? ?[KMGT]i?B\)|<\d+ ?(?:ms|sec|s|min)\b"  # '(1.5 KB)', '<1 sec'
     + r"|/[^\s\"'/]+(?:/[^\s\"']*)+"  # unix path or url path with its query
     + r"|[A-Za-z]:\\[^\s]*"  # windows path
-    + rf"|(?![A-Za-z]{{3,}}\d{_END}){_TOK}*\d{_TOK}*(?:,{_TOK}*\d{_TOK}*)*"  # a token holding a digit
+    + rf"|(?![A-Za-z]{{3,}}\d{_END})[^{_SEP}\d]*+\d{_TOK}*+(?:,[^{_SEP}\d]*+\d{_TOK}*+)*"  # a token holding a digit
     # (or a comma list of them), except words like SOCKS5 or IPv6
-    + rf"|(?:[\w-]+\.){{2,}}[\w-]+(?::\d+)?{_END}"  # dotted names: hosts, fqdns, host:port
+    + rf"|(?:[\w-]++\.){{2,}}[\w-]++(?::\d+)?{_END}"  # dotted names: hosts, fqdns, host:port
     + ")"
 )
 
+_ZERO = str.maketrans("123456789", "000000000")
 _PUNCT = ".,:;!?'\""
 _RUNS_RE = re.compile(r"<\*>(?:\s+<\*>)+")  # variable-length lists of variables are one variable
 
@@ -73,15 +74,31 @@ class TemplateMiner:
         self.clusters: list[Cluster] = []
         self._root: dict[int, dict] = {}
         self._cache: dict[str, Cluster] = {}
+        self._keys: dict[str, Cluster] = {}
         self._skeletons: dict[str, Cluster] = {}
+        self.last_new = False  # whether the last line's masked text was not seen before
 
     def add(self, text: str) -> Cluster:
-        masked = _MASK_RE.sub(WILD, text[:MAX_CONTENT]) if len(text) > MAX_CONTENT else _MASK_RE.sub(WILD, text)
+        if len(text) > MAX_CONTENT:
+            text = text[:MAX_CONTENT]
+        # The mask only ever asks whether a character is a digit, so lines equal after mapping every
+        # digit to '0' mask alike: one cheap str.translate decides most lines without the regex.
+        key = text.translate(_ZERO)
+        cluster = self._keys.get(key)
+        if cluster is not None:
+            self.last_new = False
+            cluster.count += 1
+            return cluster
+        masked = _MASK_RE.sub(WILD, text)
         cluster = self._cache.get(masked)
+        self.last_new = cluster is None
         if cluster is None:
             cluster = self._place_new(_RUNS_RE.sub(WILD, masked).split())
             if len(self._cache) < self.cache_size:
                 self._cache[masked] = cluster
+        if len(self._keys) >= self.cache_size:
+            self._keys.clear()  # bounded; hot shapes come back at once
+        self._keys[key] = cluster
         cluster.count += 1
         return cluster
 

@@ -134,7 +134,9 @@ class LogMiner:
         if st is None:
             st = self.stats[cluster.id] = TemplateStats(cluster.id)
         self._update(st, rec, when, exc)
-        if COMMAND_RE.search(text) and len(self._commands) < MAX_COMMANDS:
+        # a line whose masked text was seen before has the same words: only new shapes are searched
+        if self.miner.last_new and COMMAND_RE.search(text) \
+                and len(self._commands) < MAX_COMMANDS:
             key = self.miner_key(text)
             if key not in self._commands:
                 self._commands[key] = _seen(rec, when)

@@ -117,7 +117,8 @@ def _merge_ramps(s: MetricSeries, times: list[datetime], shifts: list[Shift]) ->
     out: list[Shift] = []
     for sh in shifts:
         prev = out[-1] if out else None
-        if prev and prev.direction == sh.direction and _span(times, prev.end, sh.onset) <= 2:
+        gap = _span(times, prev.end, sh.onset) if prev else 0
+        if prev and prev.direction == sh.direction and gap <= max(2, len(times) // 100):
             peak = sh if (sh.peak > prev.peak) == (sh.direction == "up") else prev
             out[-1] = Shift(s, prev.onset, sh.end, prev.before, sh.after, peak.peak, peak.peak_time,
                             sh.direction, "ramp", max(prev.strength, sh.strength))

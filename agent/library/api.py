@@ -91,7 +91,18 @@ class Library:
         return self.store.records()
 
     def pattern_analysis(self, pm: Postmortem) -> PatternAnalysis:
-        """The Pattern Analysis section of a draft: similar incidents, recurrence, recommendation."""
+        """The Pattern Analysis section of a draft: similar incidents, recurrence, recommendation.
+
+        A library that cannot be used (unreachable server, corrupt index) never stops a draft: the
+        section then says what went wrong and how to fix it.
+        """
+        try:
+            return self._pattern_analysis(pm)
+        except LibraryError as exc:
+            return PatternAnalysis(configured=True, note=f"The incident library could not be used, so no "
+                                                         f"cross-incident analysis was done: {exc}")
+
+    def _pattern_analysis(self, pm: Postmortem) -> PatternAnalysis:
         query = from_postmortem(pm)
         window = []
         if query.when and query.categories:

@@ -32,8 +32,8 @@ def word_features(text: str) -> Counter[str]:
 
 def char_features(text: str, n: int = 4) -> Counter[str]:
     """Character n-grams inside word boundaries: robust to plurals and compound names."""
-    feats: Counter[str] = Counter()
+    grams = []
     for tok in tokens(text):
         padded = f" {tok} "
-        feats.update(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
-    return feats
+        grams += [padded[i : i + n] for i in range(max(1, len(padded) - n + 1))]
+    return Counter(grams)

@@ -40,6 +40,9 @@ def truncate_tokens(text: str, limit: int) -> str:
     return _encoding().decode(tokens[: max(limit - 1, 0)]) + " …"
 
 
+SILENT_LIMIT = 3  # a hung or absent endpoint is abandoned after this many silent requests
+
+
 class BudgetExceeded(LLMError):
     """The draft's call or prompt-token budget is spent; the section falls back."""
 
@@ -58,6 +61,7 @@ class Budget:
     completion_tokens: int = 0
     largest_prompt: int = 0
     per_prompt: dict[str, int] = field(default_factory=dict)
+    _silent: int = field(default=0, repr=False)
     _held_calls: int = field(default=0, repr=False)
     _held_tokens: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -70,6 +74,8 @@ class Budget:
     def take(self, prompt_name: str, tokens: int) -> None:
         """Reserve one request of ``tokens`` prompt tokens or raise ``BudgetExceeded``."""
         with self._lock:
+            if self._silent >= SILENT_LIMIT:
+                raise BudgetExceeded(f"the endpoint did not answer {self._silent} requests in a row; not calling it again")
             first = prompt_name not in self.per_prompt
             if first and self._held_calls:
                 self._held_calls -= 1
@@ -87,8 +93,14 @@ class Budget:
             self.largest_prompt = max(self.largest_prompt, tokens)
             self.per_prompt[prompt_name] = self.per_prompt.get(prompt_name, 0) + 1
 
+    def note_silence(self, silent: bool) -> None:
+        """Count answers that never came (timeouts, refused connections); any answer resets it."""
+        with self._lock:
+            self._silent = self._silent + 1 if silent else 0
+
     def note_usage(self, usage: dict[str, int]) -> None:
         with self._lock:
+            self._silent = 0
             self.reported_prompt_tokens += int(usage.get("prompt_tokens", 0) or 0)
             self.completion_tokens += int(usage.get("completion_tokens", 0) or 0)
 
@@ -117,3 +129,16 @@ class Budget:
             "max_calls": self.max_calls,
             "max_prompt_tokens": self.max_prompt_tokens,
         }
+
+
+def usage_line(usage: dict) -> str:
+    """One human line for ``--verbose``: calls, retries, re-asks and tokens of a draft."""
+    if not usage:
+        return "llm: not used (offline)"
+    return (
+        f"llm: {usage.get('model', '?')} via {usage.get('structured_method', '?')}: {usage.get('calls', 0)} calls "
+        f"(max {usage.get('max_calls', '?')}), {usage.get('retries', 0)} retries, {usage.get('reasks', 0)} re-asks, "
+        f"{usage.get('prompt_tokens', 0)} prompt tokens counted (max {usage.get('max_prompt_tokens', '?')}), "
+        f"{usage.get('prompt_tokens_reported', 0)} reported, {usage.get('completion_tokens', 0)} completion; "
+        f"{usage.get('sections_answered', 0)} sections answered, {usage.get('sections_fallback', 0)} fell back"
+    )

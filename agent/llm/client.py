@@ -30,8 +30,9 @@ class Answer:
 class TransientLLMError(LLMError):
     """Rate limit, 5xx, timeout or refused connection: worth retrying with backoff."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None):
+    def __init__(self, message: str, *, retry_after: float | None = None, timeout: bool = False):
         self.retry_after = retry_after
+        self.timeout = timeout  # no answer at all (hang, refused): counts toward the circuit breaker
         super().__init__(message)
 
 

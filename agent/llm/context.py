@@ -19,6 +19,7 @@ from agent.redact import Redactor
 EXCERPT_TOKENS = 120
 MAX_FINDINGS = 25
 MAX_TIMELINE = 60
+MIN_ITEM_TOKENS = 30  # no evidence item is smaller; stop scanning once less room is left
 
 
 def data_block(tag: str, value: Any) -> str:
@@ -46,12 +47,12 @@ class DraftContext:
 
     def evidence_block(self, token_limit: int) -> tuple[str, int]:
         """The highest-ranked evidence that fits ``token_limit`` tokens, and how many items were left out."""
-        chosen, dropped = _fit(self.evidence, token_limit)
+        chosen, dropped = fit(self.evidence, token_limit)
         return data_block("evidence", chosen), dropped
 
     def findings_block(self, token_limit: int) -> str:
         """The highest-scored findings that fit ``token_limit`` tokens."""
-        return data_block("findings", _fit(self.findings, token_limit)[0])
+        return data_block("findings", fit(self.findings, token_limit)[0])
 
     def redacted(self, value: Any) -> Any:
         """Deep-redact strings in ``value`` (dicts, lists, scalars)."""
@@ -64,10 +65,12 @@ class DraftContext:
         return value
 
 
-def _fit(items: list[dict], token_limit: int) -> tuple[list[dict], int]:
+def fit(items: list[dict], token_limit: int) -> tuple[list[dict], int]:
     """Items in rank order while they fit; a long one is skipped so shorter ones after it still fit."""
     chosen, used = [], 0
     for item in items:
+        if token_limit - used < MIN_ITEM_TOKENS:
+            break
         cost = count_tokens(json.dumps(item, ensure_ascii=False)) + 1
         if used + cost <= token_limit:
             chosen.append(item)

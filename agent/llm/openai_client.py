@@ -52,6 +52,8 @@ class OpenAIChat:
             out = runnable.invoke(list(messages))
         except openai.APIError as exc:
             raise _translate(exc, method) from exc
+        except Exception as exc:  # noqa: BLE001 - a 200 with a body that is not a chat completion
+            raise PermanentLLMError(f"unusable response from the endpoint: {type(exc).__name__}: {exc}"[:300]) from exc
         raw = out["raw"]
         error = out.get("parsing_error")
         return Answer(
@@ -76,8 +78,10 @@ def _usage(message) -> dict[str, int]:
 
 def _translate(exc: openai.APIError, method: str) -> Exception:
     """An SDK error as one of our transport errors."""
-    if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
-        return TransientLLMError(f"{type(exc).__name__}: {exc}")
+    if isinstance(exc, openai.APITimeoutError):
+        return TransientLLMError(f"APITimeoutError: {exc}", timeout=True)
+    if isinstance(exc, openai.APIConnectionError):
+        return TransientLLMError(f"APIConnectionError: {exc}", timeout=True)
     status = getattr(exc, "status_code", None)
     message = f"HTTP {status}: {getattr(exc, 'message', exc)}"[:300]
     if status in (408, 409, 429) or (status or 0) >= 500:

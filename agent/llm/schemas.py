@@ -6,15 +6,38 @@ Every section may instead be ``InsufficientEvidence``: the model's explicit way 
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from agent.llm import grounding
 from agent.models import Category
 
+def _coerce_ids(value):
+    """Forgive the harmless slips small models make: "E3, E7", "[E3]", "e3"."""
+    if isinstance(value, str):
+        value = re.findall(r"[Ee]\d+", value)
+    if isinstance(value, list):
+        return [str(v).strip().strip("[]()").upper() if isinstance(v, str) and re.fullmatch(r"\s*\[?[Ee]\d+\]?\s*", v) else v
+                for v in value]
+    return value
+
+
+def _coerce_confidence(value):
+    """70 or "70%" means 0.70; anything else is left for the range check."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        value = value.strip().rstrip("%")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    return number / 100 if 1 < number <= 100 else number
+
+
 EvidenceIds = Annotated[
     list[Annotated[str, Field(pattern=r"^E\d+$")]],
+    BeforeValidator(_coerce_ids),
     Field(min_length=1, max_length=12, description="ids from the evidence block supporting every fact, e.g. [\"E3\", \"E7\"]"),
 ]
 
@@ -63,7 +86,8 @@ class FiveWhysDraft(_Out):
 class RootCauseDraft(_Out):
     hypothesis: str = Field(min_length=1, max_length=900, description="the most likely cause, worded as a hypothesis")
     category: Category
-    confidence: float = Field(ge=0.0, le=0.95, description="how sure the evidence makes you; never certainty")
+    confidence: Annotated[float, BeforeValidator(_coerce_confidence)] = Field(
+        ge=0.0, le=0.95, description="how sure the evidence makes you, 0 to 0.95; never certainty")
     evidence_ids: EvidenceIds
     confirm_with: list[str] = Field(default_factory=list, max_length=5, description="checks that would confirm it")
     alternatives: list[str] = Field(default_factory=list, max_length=5, description="other causes not yet ruled out")

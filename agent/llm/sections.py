@@ -12,19 +12,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent.llm.budget import count_messages, count_tokens
-from agent.llm.context import DraftContext, data_block
+from agent.llm.context import DraftContext, data_block, fit
 from agent.llm.prompts import Prompt, load_prompt
 from agent.models import Postmortem
 
 MIN_EVIDENCE_TOKENS = 300
 MILESTONES = 20
+ENFORCED = "(enforced by the endpoint; follow the field descriptions)"
 FINDINGS_SHARE = 6  # findings get at most 1/6 of a prompt; evidence gets what is left
-FIRST_TRY_SHARE = 0.6  # of the draft's prompt tokens, spent on first tries; the rest is for re-asks
+FIRST_TRY_SHARE = 0.45  # of the prompt-token budget for first tries: a full round of 429s still fits, re-asks get the rest
 
 
-def first_try_target(max_prompt_tokens: int, prompts: int) -> int:
-    """Prompt tokens one prompt's first try may use."""
-    return int(max_prompt_tokens * FIRST_TRY_SHARE) // max(prompts, 1)
+def first_try_targets(max_prompt_tokens: int, groups: list[Group]) -> dict[str, int]:
+    """Prompt tokens each prompt's first try may use, by weight."""
+    total = sum(g.weight for g in groups) or 1.0
+    return {g.prompt: int(max_prompt_tokens * FIRST_TRY_SHARE * g.weight / total) for g in groups}
 
 
 def _compact(schema):
@@ -42,6 +44,7 @@ class Group:
     offline: Callable[[Postmortem], dict] | None
     timeline: str  # "milestones", "full" or "none"
     evidence: bool = True
+    weight: float = 1.0  # share of the first-try token budget
 
     def load(self) -> Prompt:
         return load_prompt(self.prompt)
@@ -81,37 +84,48 @@ def _actions(pm: Postmortem) -> dict:
 
 
 GROUPS: tuple[Group, ...] = (
-    Group("narrative", _narrative, timeline="milestones"),
-    Group("analysis", _analysis, timeline="milestones"),
-    Group("actions", _actions, timeline="none"),
-    Group("timeline", None, timeline="full", evidence=False),
+    Group("narrative", _narrative, timeline="milestones", weight=1.0),
+    Group("analysis", _analysis, timeline="milestones", weight=1.5),  # the 5-Whys needs the most evidence
+    Group("actions", _actions, timeline="none", weight=0.9),
+    Group("timeline", None, timeline="full", evidence=False, weight=0.6),
 )
 
 
-def _timeline_block(ctx: DraftContext, mode: str) -> str:
+def _timeline_block(ctx: DraftContext, mode: str, token_limit: int) -> str:
+    """Milestones only, or every entry that fits: phase-marked entries first, shown in time order."""
     entries = ctx.timeline
     if mode == "milestones":
         marked = [e for e in entries if e.get("phase")]
-        entries = marked[:MILESTONES] if marked else entries[:MILESTONES]
-    return data_block("timeline", entries)
+        return data_block("timeline", marked[:MILESTONES] if marked else entries[:MILESTONES])
+    ranked = [e for e in entries if e.get("phase")] + [e for e in entries if not e.get("phase")]
+    chosen, _ = fit(ranked, token_limit)
+    return data_block("timeline", sorted(chosen, key=lambda e: e["index"]))
 
 
-def render(group: Group, pm: Postmortem, ctx: DraftContext, *, token_target: int) -> tuple[list[tuple[str, str]], int]:
-    """The messages for ``group`` and how many evidence items did not fit ``token_target``."""
+def render(group: Group, pm: Postmortem, ctx: DraftContext, *, token_target: int,
+           method: str = "json_mode") -> tuple[list[tuple[str, str]], int]:
+    """The messages for ``group`` and how many evidence items did not fit ``token_target``.
+
+    The schema goes into the text only for ``json_mode``; otherwise the endpoint enforces it."""
     prompt = group.load()
+    schema = prompt.output_model.model_json_schema()
     variables = {
         "rules": load_prompt("rules").fragment(),
         "incident": data_block("incident", ctx.incident),
-        "schema": json.dumps(_compact(prompt.output_model.model_json_schema()), separators=(",", ":")),
+        "schema": json.dumps(_compact(schema), separators=(",", ":")) if method == "json_mode" else ENFORCED,
     }
+    wire = 0 if method == "json_mode" else count_tokens(json.dumps(schema, separators=(",", ":")))
     if group.offline is not None:
         variables["offline"] = data_block("offline_draft", ctx.redacted(group.offline(pm)))
-    if group.timeline != "none":
-        variables["timeline"] = _timeline_block(ctx, group.timeline)
+    if group.timeline == "milestones":
+        variables["timeline"] = _timeline_block(ctx, group.timeline, 0)
+    if group.timeline == "full":
+        fixed = count_messages(prompt.render(**variables, timeline="")) + wire
+        variables["timeline"] = _timeline_block(ctx, "full", max(token_target - fixed, MIN_EVIDENCE_TOKENS))
     if not group.evidence:
         return prompt.render(**variables), 0
     variables["findings"] = ctx.findings_block(token_target // FINDINGS_SHARE)
-    # The schema rides twice: in the text (for json_mode servers) and in response_format.
-    fixed = count_messages(prompt.render(**variables, evidence=data_block("evidence", []))) + count_tokens(variables["schema"])
+    fixed = count_messages(prompt.render(**variables, evidence=data_block("evidence", []))) + wire
     evidence, dropped = ctx.evidence_block(max(token_target - fixed, MIN_EVIDENCE_TOKENS))
     return prompt.render(**variables, evidence=evidence), dropped
+

@@ -10,6 +10,7 @@ request, retry or re-ask first takes a slot from the draft's ``Budget``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, get_args, get_origin
 
@@ -52,12 +53,21 @@ class Policy:
     backoff_s: float = 0.5
 
 
-def ask(client: ChatClient, messages: Messages, model: type[BaseModel], *, grounding: Grounding,
-        budget: Budget, prompt_id: str, reask: Prompt, policy: Policy) -> Outcome:
-    """Run the loop for one prompt. Raises ``LLMError`` only when no section was accepted."""
+def ask(client: ChatClient, messages: Messages | Callable[[str], Messages], model: type[BaseModel], *,
+        grounding: Grounding, budget: Budget, prompt_id: str, reask: Prompt, policy: Policy) -> Outcome:
+    """Run the loop for one prompt. Raises ``LLMError`` only when no section was accepted.
+
+    ``messages`` may be a function of the structured-output method, so a prompt can carry the
+    schema in its text only when the endpoint does not enforce it (and is re-rendered after a downgrade).
+    """
     out, errors, raw = Outcome(), {}, None
     schema = model.model_json_schema()
-    history = list(messages)
+    tail: Messages = []
+
+    def history() -> Messages:
+        base = messages(client.structured_method) if callable(messages) else messages
+        return [*base, *tail]
+
     for attempt in range(1, policy.max_tries + 1):
         out.tries = attempt
         try:
@@ -72,8 +82,8 @@ def ask(client: ChatClient, messages: Messages, model: type[BaseModel], *, groun
         errors = _validate(answer.data, answer.parse_error, model, grounding, out, lenient=attempt == policy.max_tries)
         if not errors or attempt == policy.max_tries:
             break
-        history = [*messages, ("assistant", truncate_tokens(raw or "", RAW_ECHO_TOKENS)),
-                   ("user", reask.fragment(errors=_format_errors(errors), accepted=", ".join(out.accepted) or "none"))]
+        tail = [("assistant", truncate_tokens(raw or "", RAW_ECHO_TOKENS)),
+                ("user", reask.fragment(errors=_format_errors(errors), accepted=", ".join(out.accepted) or "none"))]
     return _finish(out, model, errors, raw, budget, None)
 
 
@@ -94,6 +104,7 @@ def _pending(model: type[BaseModel], out: Outcome) -> list[str]:
 
 def _validate(data: Any, parse_error: str | None, model: type[BaseModel], grounding: Grounding,
               out: Outcome, *, lenient: bool) -> dict[str, list[str]]:
+    data = _unwrap(data, model)
     if not isinstance(data, dict):
         why = parse_error or f"expected a JSON object, got {type(data).__name__}"
         return {"_answer": [f"the answer was not a valid JSON object: {why}"]}
@@ -107,6 +118,14 @@ def _validate(data: Any, parse_error: str | None, model: type[BaseModel], ground
             if dropped:
                 out.dropped[section] = dropped
     return errors
+
+
+def _unwrap(data: Any, model: type[BaseModel]) -> Any:
+    """``{"NarrativeDraft": {...}}`` or ``{"properties": {...}}`` -> the inner object, when that is the answer."""
+    if not isinstance(data, dict) or set(data) & set(model.model_fields):
+        return data
+    inner = [v for v in data.values() if isinstance(v, dict) and set(v) & set(model.model_fields)]
+    return inner[0] if len(inner) == 1 else data
 
 
 def validate_section(model: type[BaseModel], section: str, value: Any, grounding: Grounding, *,
@@ -162,7 +181,8 @@ def _format_errors(errors: dict[str, list[str]]) -> str:
     return "\n".join(lines[:20])
 
 
-def send(client: ChatClient, messages: Messages, schema: dict, *, prompt_id: str, budget: Budget, policy: Policy):
+def send(client: ChatClient, messages: Callable[[], Messages], schema: dict, *, prompt_id: str, budget: Budget,
+         policy: Policy):
     """One answer, retrying transient failures with exponential backoff (Retry-After honoured)."""
     retrying = Retrying(
         stop=stop_after_attempt(policy.max_retries + 1),
@@ -178,6 +198,7 @@ def send(client: ChatClient, messages: Messages, schema: dict, *, prompt_id: str
             return _send_once(client, messages, schema, prompt_id, budget)
         except TransientLLMError as exc:
             last.append(exc)
+            budget.note_silence(exc.timeout)
             raise
         except BudgetExceeded as exc:
             # Name the failure that ate the budget, not just the budget.
@@ -194,12 +215,13 @@ def _wait(state, backoff_s: float) -> float:
     return min(max(backoff_s * 2 ** (state.attempt_number - 1), retry_after), MAX_WAIT_S)
 
 
-def _send_once(client: ChatClient, messages: Messages, schema: dict, prompt_id: str, budget: Budget):
-    tokens = count_messages(messages) + _schema_tokens(schema)
+def _send_once(client: ChatClient, messages: Callable[[], Messages], schema: dict, prompt_id: str, budget: Budget):
     while True:
-        budget.take(prompt_id, tokens)
+        sent = messages()
+        wire_schema = _schema_tokens(schema) if client.structured_method != "json_mode" else 0
+        budget.take(prompt_id, count_messages(sent) + wire_schema)
         try:
-            answer = client.complete(messages, schema, schema_name=prompt_id.split(".")[0])
+            answer = client.complete(sent, schema, schema_name=prompt_id.split(".")[0])
         except UnsupportedFormat:
             # Capability probe by refusal: the endpoint said no to this response_format, try the next one.
             if getattr(client, "downgrade", lambda: False)():
@@ -210,5 +232,5 @@ def _send_once(client: ChatClient, messages: Messages, schema: dict, prompt_id: 
 
 
 def _schema_tokens(schema: dict) -> int:
-    # Counted even when the schema only rides in response_format: the endpoint bills it as prompt.
+    # The schema in response_format or tool parameters is billed as prompt too.
     return count_tokens(json.dumps(schema, separators=(",", ":")))

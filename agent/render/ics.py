@@ -39,7 +39,7 @@ def build_ics(pm: Postmortem) -> str:
     start = meeting_slot(pm)
     uid = hashlib.sha1(pm.incident_id.encode("utf-8")).hexdigest()[:16]
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:REQUEST",
+        "BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
         "BEGIN:VEVENT",
         f"UID:{uid}-review@postmortem-agent",
         f"DTSTAMP:{_utc(pm.generated_at)}",
@@ -115,9 +115,10 @@ def _attendee(who: str) -> str:
 
 
 def _organizer(author: str) -> list[str]:
-    if not author.strip():
-        return []
+    """ORGANIZER only for a real email: no METHOD is set, so it is optional, and we never invent one."""
     cn, uri = _address(author)
+    if not uri.startswith("mailto:"):
+        return []
     return [f"ORGANIZER;CN={_param(cn)}:{uri}"]
 
 

@@ -14,3 +14,9 @@ def render(pm: Postmortem) -> str:
 def schema_text() -> str:
     """The JSON Schema of ``Postmortem``, as committed in schemas/postmortem.schema.json."""
     return json.dumps(Postmortem.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # regenerate: python -m agent.render.jsonout > schemas/postmortem.schema.json
+    import sys
+
+    sys.stdout.write(schema_text())

@@ -47,7 +47,7 @@ def header(pm: Postmortem) -> str:
             ("Services", ", ".join(pm.services) or "unknown")]
     lines = [f"# Postmortem: {pm.title}", ""] + [f"**{k}:** {v}  " for k, v in rows]
     lines += ["", f"> Blameless first draft generated from the incident's own data ({pm.generated_at:%Y-%m-%d %H:%M} "
-              "UTC). Every bracketed citation such as [E1] points to an entry in the Appendix. Review before "
+              "UTC). Every bracketed citation of evidence ids points to an entry in the Appendix. Review before "
               "publishing.", ""]
     return "\n".join(lines)
 

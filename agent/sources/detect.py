@@ -6,6 +6,7 @@ File names are only hints: a detector may add a little confidence for a matching
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -15,6 +16,7 @@ import yaml
 HEAD_BYTES = 64 * 1024
 MAX_JSON_BYTES = 512 * 1024 * 1024
 MIN_SCORE = 0.5
+_NON_TEXT = re.compile("[\x00-\x08\x0e-\x1f\ufffd]")
 
 
 class SniffError(ValueError):
@@ -95,24 +97,15 @@ def sniff(path: Path, rel: str) -> Sniff:
 
 
 def is_binary(head: bytes) -> bool:
-    """NUL bytes or mostly non-text bytes in the first block (a stray NUL in a log is not enough)."""
-    if not head:
-        return False
+    """Mostly non-text in the first 8 KiB: many NULs, or control bytes and invalid UTF-8 above 30%.
+    A few junk lines inside a log are not enough (the log reader drops those lines)."""
     sample = head[:8192]
-    if sample.count(b"\x00") > max(8, len(sample) // 100):
+    if not sample:
+        return False
+    if sample.count(b"\x00") * 4 > len(sample):
         return True
-    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    try:
-        sample.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(sample) - 4:  # a cut multi-byte char at the end is fine
-            return control > len(sample) // 20 or _mostly_undecodable(sample)
-    return control > len(sample) // 10
-
-
-def _mostly_undecodable(sample: bytes) -> bool:
     text = sample.decode("utf-8", errors="replace")
-    return text.count("\ufffd") > len(text) // 10
+    return len(_NON_TEXT.findall(text)) * 10 > len(text) * 3
 
 
 def _sniff_json(sn: Sniff) -> None:

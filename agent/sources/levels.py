@@ -7,6 +7,7 @@ _LEVELS = {
     "verbose": "debug", "v": "debug", "d": "debug",
     "info": "info", "information": "info", "informational": "info", "notice": "info", "inf": "info",
     "i": "info", "ok": "info", "log": "info", "config": "info", "low": "info", "page": "critical",
+    "statement": "info", "detail": "info", "hint": "info", "context": "info", "success": "info",
     "warn": "warning", "warning": "warning", "wrn": "warning", "w": "warning", "medium": "warning",
     "error": "error", "err": "error", "e": "error", "severe": "error", "fail": "error", "failure": "error",
     "high": "error", "exception": "error",

@@ -28,6 +28,24 @@ _LOGFMT_LINE = re.compile(r'^(?:time|ts|t|level|lvl)=')
 MAX_MESSAGE = 64 * 1024
 
 
+_FIELDS_SET = set(LogRecord.model_fields)
+_new = object.__new__
+_set = object.__setattr__
+
+
+def make_record(time: Any, level: str | None, message: str, service: str | None, source_file: str, line: int,
+                raw: str) -> LogRecord:
+    """A LogRecord without validation, built the way ``model_construct`` does but about 3x faster; this
+    runs once per log line. Callers pass already-normalised values (tests check they validate)."""
+    rec = _new(LogRecord)
+    _set(rec, "__dict__", {"time": time, "level": level, "message": message, "service": service,
+                           "source_file": source_file, "line": line, "raw": raw})
+    _set(rec, "__pydantic_fields_set__", _FIELDS_SET)
+    _set(rec, "__pydantic_extra__", None)
+    _set(rec, "__pydantic_private__", None)
+    return rec
+
+
 def _pick(obj: dict, keys: tuple[str, ...]) -> Any:
     for key in keys:
         value = obj.get(key)
@@ -57,19 +75,20 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _record(obj: dict, src: LogSource, line: int, raw: str, tz: Any) -> LogRecord:
+def _record(obj: dict, src: LogSource, line: int, raw: str, tz: Any, flagged: bool) -> LogRecord:
     time, _ = parse_any(_pick(obj, TIME_KEYS), tz)
     message = _text(_pick(obj, MESSAGE_KEYS) or "")[:MAX_MESSAGE]
     service = _pick(obj, SERVICE_KEYS)
-    return LogRecord.model_construct(time=time, level=normalise_level(_pick(obj, LEVEL_KEYS)),
-                                     message=scrub(message), service=str(service) if service else src.service,
-                                     source_file=src.path, line=line, raw=scrub(raw[:MAX_MESSAGE]))
+    if flagged:
+        message, raw = scrub(message), scrub(raw)
+    return make_record(time, normalise_level(_pick(obj, LEVEL_KEYS)), message,
+                       str(service) if service else src.service, src.path, line, raw)
 
 
-def iter_jsonl(src: LogSource, lines: Iterator[tuple[int, str]]) -> Iterator[LogRecord]:
+def iter_jsonl(src: LogSource, lines: Iterator[tuple[int, str, bool]]) -> Iterator[LogRecord]:
     tz = zone(src.timezone)
     pending: LogRecord | None = None
-    for lineno, text in lines:
+    for lineno, text, flagged in lines:
         obj = _loads(text)
         if obj is None:
             if pending is not None and text.strip():  # a raw line (e.g. a stack trace) between JSON lines
@@ -77,7 +96,7 @@ def iter_jsonl(src: LogSource, lines: Iterator[tuple[int, str]]) -> Iterator[Log
             continue
         if pending is not None:
             yield pending
-        pending = _record(obj, src, lineno, text, tz)
+        pending = _record(obj, src, lineno, text, tz, flagged)
     if pending is not None:
         yield pending
 
@@ -104,17 +123,17 @@ def parse_logfmt_line(text: str) -> dict[str, str]:
     return out
 
 
-def iter_logfmt(src: LogSource, lines: Iterator[tuple[int, str]]) -> Iterator[LogRecord]:
+def iter_logfmt(src: LogSource, lines: Iterator[tuple[int, str, bool]]) -> Iterator[LogRecord]:
     tz = zone(src.timezone)
     pending: LogRecord | None = None
-    for lineno, text in lines:
+    for lineno, text, flagged in lines:
         if not is_logfmt(text):
             if pending is not None and text.strip():
                 pending.message = (pending.message + "\n" + scrub(text))[:MAX_MESSAGE]
             continue
         if pending is not None:
             yield pending
-        pending = _record(parse_logfmt_line(text), src, lineno, text, tz)
+        pending = _record(parse_logfmt_line(text), src, lineno, text, tz, flagged)
     if pending is not None:
         yield pending
 
@@ -184,21 +203,18 @@ def iter_document(src: LogSource) -> Iterator[LogRecord]:
         lines = array_item_lines(text, ("resourceLogs", "*", "scopeLogs", "*", "logRecords"))
         for (rec, service), line in zip(_otlp_records(doc), lines + [0] * 10**6):
             body = _otlp_value(rec.get("body"))
-            yield LogRecord.model_construct(
-                time=parse_any(rec.get("timeUnixNano") or rec.get("observedTimeUnixNano"), UTC)[0],
-                level=normalise_level(rec.get("severityText")) or normalise_level(rec.get("severityNumber")),
-                message=scrub(_text(body or "")), service=service or src.service, source_file=src.path,
-                line=line or 1, raw="")
+            yield make_record(parse_any(rec.get("timeUnixNano") or rec.get("observedTimeUnixNano"), UTC)[0],
+                              normalise_level(rec.get("severityText")) or normalise_level(rec.get("severityNumber")),
+                              scrub(_text(body or "")), service or src.service, src.path, line or 1, "")
         return
     doc = unwrap(doc)
     items = datadog_log_items(doc)
     lines = _datadog_lines(text)
     for item, line in zip(items, lines + [0] * len(items)):
         a = item["attributes"]
-        yield LogRecord.model_construct(
-            time=parse_any(a.get("timestamp"), UTC)[0], level=normalise_level(a.get("status")),
-            message=scrub(_text(a.get("message") or "")), service=a.get("service") or a.get("host") or src.service,
-            source_file=src.path, line=line or 1, raw="")
+        yield make_record(parse_any(a.get("timestamp"), UTC)[0], normalise_level(a.get("status")),
+                          scrub(_text(a.get("message") or "")), a.get("service") or a.get("host") or src.service,
+                          src.path, line or 1, "")
 
 
 def _datadog_lines(text: str) -> list[int]:

@@ -15,15 +15,16 @@ from typing import Any, Iterator
 
 from agent.models import LogRecord, LogSource
 from agent.sources import logfields
+from agent.sources.logfields import make_record
 from agent.sources.context import FileCtx
-from agent.sources.detect import Detector, Sniff
+from agent.sources.detect import Detector, Sniff, sniff
 from agent.sources.logshapes import BY_ID, MONTHS, SHAPES, LineState, Shape
 from agent.redact import redact
-from agent.sources.scrub import needs_redaction
+from agent.sources.scrub import flagged_lines
 from agent.sources.timeparse import zone
 
 MAX_MESSAGE = 64 * 1024
-_CHUNK = MAX_MESSAGE + 1
+_BLOCK = 1 << 20
 _FALLBACK = [s for s in SHAPES if s.id != "iso8601_embedded"]
 _HAS_ZONE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$")
 _GENERIC_STEMS = {"app", "application", "server", "service", "log", "logs", "output", "out", "stdout", "stderr",
@@ -44,54 +45,87 @@ def iter_records(src: LogSource) -> Iterator[LogRecord]:
     return _iter_text(src)
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) with the newline stripped; long lines truncated to MAX_MESSAGE characters."""
+def _lines(path: Path) -> Iterator[tuple[int, str, bool]]:
+    """(line number, text, may need redaction), one line at a time."""
+    for first, lines, flags in _line_blocks(path):
+        for i, text in enumerate(lines):
+            if text is not None:
+                yield first + i, text, i in flags
+
+
+def _line_blocks(path: Path) -> Iterator[tuple[int, list[str | None], set[int]]]:
+    """(number of the first line, lines, indices that may need redaction) per ~1 MB block. Lines are cut
+    to MAX_MESSAGE characters; NUL-laden lines (binary junk) become None so line numbers stay true."""
+    lineno = 1
     with path.open("rb") as fh:
-        lineno = 0
-        while True:
-            chunk = fh.readline(_CHUNK)
-            if not chunk:
-                return
-            lineno += 1
-            if len(chunk) == _CHUNK and not chunk.endswith(b"\n"):
-                chunk = chunk[:MAX_MESSAGE] + _drain(fh)
-            if b"\x00" in chunk:
-                if chunk.count(b"\x00") * 10 > len(chunk):
-                    continue  # binary junk, not a log line
-                chunk = chunk.replace(b"\x00", b"")
-            yield lineno, chunk.decode("utf-8", errors="replace").rstrip("\r\n")
+        for chunk in _blocks(fh):
+            lines: list[str | None] = chunk.decode("utf-8", errors="replace").split("\n")  # type: ignore[assignment]
+            if chunk.endswith(b"\n"):
+                lines.pop()
+            if b"\x00" in chunk or b"\r" in chunk or len(chunk) > len(lines) * MAX_MESSAGE // 4:
+                lines = [_clean(t) for t in lines]  # type: ignore[arg-type]
+            yield lineno, lines, flagged_lines(chunk)
+            lineno += len(lines)
 
 
-def _drain(fh: Any) -> bytes:
-    """Skip the rest of an over-long line, keeping memory bounded; say how much was cut."""
-    dropped = 0
-    while True:
-        more = fh.readline(_CHUNK)
-        dropped += len(more)
-        if not more or more.endswith(b"\n"):
-            return f" ...[truncated {dropped} bytes]".encode()
+def _clean(text: str) -> str | None:
+    if "\x00" in text:
+        if text.count("\x00") * 10 > len(text):
+            return None
+        text = text.replace("\x00", "")
+    text = text.rstrip("\r")
+    if len(text) > MAX_MESSAGE:
+        return f"{text[:MAX_MESSAGE]} ...[truncated {len(text) - MAX_MESSAGE} chars]"
+    return text
+
+
+def _blocks(fh: Any) -> Iterator[bytes]:
+    """Chunks of whole lines, about _BLOCK bytes each. A line longer than MAX_MESSAGE bytes keeps its
+    head only; the rest is skipped without ever being held, so a 10 MB line costs 64 KiB."""
+    carry, cut = b"", 0
+    while block := fh.read(_BLOCK):
+        if cut:  # inside an over-long line: drop up to its newline
+            nl = block.find(b"\n")
+            if nl < 0:
+                cut += len(block)
+                continue
+            yield carry + f" ...[truncated {cut + nl} bytes]\n".encode()
+            carry, cut, block = b"", 0, block[nl + 1:]
+        data = carry + block
+        nl = data.rfind(b"\n")
+        whole, carry = (data[:nl + 1], data[nl + 1:]) if nl >= 0 else (b"", data)
+        if len(carry) > MAX_MESSAGE:
+            carry, cut = carry[:MAX_MESSAGE], len(carry) - MAX_MESSAGE
+        if whole:
+            yield whole
+    if carry or cut:
+        yield carry + (f" ...[truncated {cut} bytes]".encode() if cut else b"")
 
 
 def _iter_text(src: LogSource) -> Iterator[LogRecord]:
     state = LineState(tz=zone(src.timezone), year=src.year)
     shape = BY_ID.get(src.format, BY_ID["iso8601"])
     rel, default_service = src.path, src.service
-    cur: list[Any] | None = None  # [time, level, message, service, line, raw]
-    for lineno, text in _lines(Path(src.abs_path)):
-        m = shape.regex.match(text)
-        if m is None and text and not text[0].isspace():
-            shape, m = _other_shape(text, shape)
-        if m is None:
-            if cur is None:
-                cur = [None, None, text, None, lineno, text]
-            elif len(cur[2]) < MAX_MESSAGE:
-                cur[2] = (cur[2] + "\n" + text)[:MAX_MESSAGE]
-                cur[5] = (cur[5] + "\n" + text)[:MAX_MESSAGE]
-            continue
-        if cur is not None:
-            yield _record(cur, rel, default_service)
-        time, level, message, service = shape.convert(m, state)
-        cur = [time, level, message, service, lineno, text]
+    cur: list[Any] | None = None  # [time, level, message, service, line, raw, flagged]
+    for first, lines, flags in _line_blocks(Path(src.abs_path)):
+        for i, text in enumerate(lines):
+            if text is None:
+                continue
+            m = shape.regex.match(text)
+            if m is None and text and not text[0].isspace():
+                shape, m = _other_shape(text, shape)
+            if m is None:
+                if cur is None:
+                    cur = [None, None, text, None, first + i, text, i in flags]
+                elif len(cur[2]) < MAX_MESSAGE:
+                    cur[2] = (cur[2] + "\n" + text)[:MAX_MESSAGE]
+                    cur[5] = (cur[5] + "\n" + text)[:MAX_MESSAGE]
+                    cur[6] = cur[6] or i in flags
+                continue
+            if cur is not None:
+                yield _record(cur, rel, default_service)
+            time, level, message, service = shape.convert(m, state)
+            cur = [time, level, message, service, first + i, text, i in flags]
     if cur is not None:
         yield _record(cur, rel, default_service)
 
@@ -106,11 +140,10 @@ def _other_shape(text: str, current: Shape) -> tuple[Shape, re.Match[str] | None
 
 
 def _record(cur: list[Any], rel: str, service: str | None) -> LogRecord:
-    time, level, message, svc, line, raw = cur
-    if needs_redaction(raw):
+    time, level, message, svc, line, raw, flagged = cur
+    if flagged:
         message, raw = redact(message), redact(raw)
-    return LogRecord.model_construct(time=time, level=level, message=message, service=svc or service,
-                                     source_file=rel, line=line, raw=raw)
+    return make_record(time, level, message, svc or service, rel, line, raw)
 
 
 # ----------------------------------------------------------------------------- detection
@@ -261,3 +294,18 @@ DETECTORS = [
     Detector("otlp.logs", score_otlp_logs, parse_otlp_logs, phase=4, kind="log"),
     Detector("datadog.logs", score_datadog_logs, parse_datadog_logs, phase=4, kind="log"),
 ]
+
+
+def source_for_file(path: str | Path, rel: str | None = None) -> LogSource:
+    """A LogSource for a loose log file outside a bundle, its shape detected by content like in a bundle.
+    Unknown shapes fall back to 'iso8601' (every line without a timestamp then joins the one before)."""
+    p = Path(path)
+    sn = sniff(p, rel or p.name)
+    fmt = "iso8601"
+    if _json_log_score(sn):
+        fmt = "jsonl"
+    elif score_logfmt(sn):
+        fmt = "logfmt"
+    elif (shape := _text_shape(sn)[0]) is not None:
+        fmt = shape.id
+    return LogSource(path=sn.rel, abs_path=str(p), format=fmt, service=service_for(sn.rel))

@@ -44,7 +44,18 @@ class Shape:
     extra: dict = field(default_factory=dict)
 
 
+_FAST_LEVELS = {w: normalise_level(w) for w in _LEVEL_WORDS.split("|")}
+_FAST_LEVELS.update({w.capitalize(): lvl for w, lvl in list(_FAST_LEVELS.items())})
+_FAST_LEVELS.update({w.lower(): lvl for w, lvl in list(_FAST_LEVELS.items())})
+
+
 def level_in(rest: str) -> str | None:
+    """The level word near the start of a line's rest: 'ERROR [main] ...', '[123] WARNING: ...'."""
+    head = rest[:24].split(None, 1)
+    if head:
+        fast = _FAST_LEVELS.get(head[0].strip("[]:|-"))
+        if fast:
+            return fast
     m = _LEVEL_AT.match(rest)
     if m:
         lvl = normalise_level(m.group("level"))
@@ -55,9 +66,16 @@ def level_in(rest: str) -> str | None:
 
 
 def _iso(m: re.Match[str], st: LineState) -> Parsed:
-    dt, zoneless = parse_iso(m.group("ts"), st.tz)
-    st.zoneless_seen = st.zoneless_seen or zoneless
-    rest = m.group("rest")
+    ts, rest = m.group("ts", "rest")
+    try:  # fast path: the C parser handles 'T' or ' ', ',' or '.', 'Z' and offsets
+        dt: datetime | None = datetime.fromisoformat(ts)
+    except ValueError:
+        dt, _ = parse_iso(ts, st.tz)  # e.g. '... UTC', offsets without a colon
+    else:
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=st.tz) if st.tz is UTC else dt.replace(tzinfo=st.tz).astimezone(UTC)
+        elif dt.tzinfo is not UTC:
+            dt = dt.astimezone(UTC)
     return dt, level_in(rest), rest, None
 
 
@@ -159,7 +177,7 @@ def _epoch(m: re.Match[str], st: LineState) -> Parsed:
     return from_epoch(int(m.group("epoch"))), level_in(rest), rest, None
 
 
-_ISO_TS = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2}|\s?(?:UTC|GMT)(?![A-Za-z]))?"
+_ISO_TS = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|\s?[+-]\d{2}:?\d{2}\b|\s?(?:UTC|GMT)(?![A-Za-z]))?"
 
 SHAPES: tuple[Shape, ...] = (
     Shape("iso8601", re.compile(rf"(?P<ts>{_ISO_TS})[\s|,;\]]*(?P<rest>.*)", re.S), _iso),

@@ -71,6 +71,7 @@ def parse_iso(text: str, tz: tzinfo = UTC) -> tuple[datetime | None, bool]:
 
 def _parse_iso_slow(s: str) -> datetime | None:
     s = _FRACTION_COMMA.sub(r"\1.\2", s)
+    s = re.sub(r"\s+([+-]\d{2}:?\d{2})$", r"\1", s)
     named_utc = bool(_ZONE_NAME.search(s))
     s = _ZONE_NAME.sub("", s)
     s = _OFFSET_NO_COLON.sub(r"\1:\2", s) if re.search(r"\d[+-]\d{4}$", s) else s

@@ -13,6 +13,12 @@ CASES = {  # module -> target directory
     "case_config_push": "fixtures/edge-config-push",
     "case_cert_expiry": "fixtures/mtls-cert-expiry",
     "case_dependency": "fixtures/fraud-vendor-timeouts",
+    "dev_kinesis": "evals/datasets/dev/aws-kinesis-2020",
+    "dev_reddit": "evals/datasets/dev/reddit-pi-day-2023",
+    "dev_joyent": "evals/datasets/dev/joyent-reboot-2014",
+    "dev_teams": "evals/datasets/dev/teams-cert-2020",
+    "dev_spotify": "evals/datasets/dev/spotify-login-2022",
+    "dev_gcp_network": "evals/datasets/dev/gcp-network-2019",
 }
 
 

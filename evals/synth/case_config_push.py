@@ -22,6 +22,10 @@ def _ticket(root: Path) -> None:
         description="5xx ratio on edge-gateway is 0.41 (threshold 0.05) for 3m", tags=["edge", "prod", "OverwriteQuietHours"],
         details={"service": "edge-gateway", "region": "eu-west-1", "severity": "SEV-2"},
         acked_by="ana.souza", closed_by="ana.souza", count=7))
+    V.write_json(root / "ack.json", V.opsgenie_webhook(
+        action="Acknowledge", at=T("2026-03-11T09:41:00Z"), created=T("2026-03-11T09:36:00Z"), tiny=8812,
+        message="Edge 5xx ratio > 5% (edge-gateway)", alias=V.hexid("Edge 5xx ratio > 5% (edge-gateway)", 24),
+        username="ana.souza", team="Traffic", entity="edge-gateway", tags=["edge", "prod"]))
 
 
 def _alert_snapshot(root: Path) -> None:

@@ -153,6 +153,19 @@ def opsgenie_alert(*, tiny: int, message: str, created: datetime, acked: datetim
     return {"data": data, "took": 0.012, "requestId": hexid(message + "req", 8) + "-" + hexid(message, 4)}
 
 
+def opsgenie_webhook(*, action: str, at: datetime, created: datetime, tiny: int, message: str, alias: str,
+                     username: str, team: str, entity: str, tags: list[str], note: str = "") -> dict:
+    """An Opsgenie outgoing webhook (alert action: Create, Acknowledge, AddNote, Close...)."""
+    alert = {"updatedAt": int(at.timestamp() * 1e9), "tags": tags, "teams": [team], "recipients": [team],
+             "message": message, "username": username, "alertId": hexid(alias, 8) + "-" + hexid(alias + "x", 4),
+             "source": username, "alias": alias, "tinyId": str(tiny), "createdAt": int(created.timestamp() * 1000),
+             "userId": hexid(username, 8) + "-" + hexid(username + "u", 4), "entity": entity}
+    if note:
+        alert["note"] = note
+    return {"source": {"name": "web", "type": "API"}, "alert": alert, "action": action,
+            "integrationId": hexid("hook" + team, 8) + "-" + hexid(team, 4), "integrationName": "Incident webhook"}
+
+
 # --------------------------------------------------------------------------- JIRA
 
 

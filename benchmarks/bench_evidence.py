@@ -1,0 +1,102 @@
+"""Evidence engine at scale: full offline run vs reading the lines, scaling 250k -> 1M lines, and the
+evidence-pack size at 10k/100k/1M lines. Every figure below is measured in this one run.
+
+    .venv/bin/python benchmarks/bench_evidence.py [--draft]
+
+Bundles are generated into benchmarks/_data/ (gen_bundle.py). Each measurement runs in a fresh
+subprocess so its peak RSS is its own. Default: load + evidence (agent.sources.load_bundle +
+agent.evidence.build); --draft measures agent.run_postmortem (the full offline draft) instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "benchmarks" / "_data"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+root, mode = Path(sys.argv[1]), sys.argv[2]
+t = time.perf_counter()
+if mode == "read":
+    n = 0
+    for f in sorted(root.iterdir()):
+        if f.suffix in (".log", ".jsonl", ".json", ".yaml"):
+            with f.open("rb") as fh:
+                for _ in fh:
+                    n += 1
+    out = {"lines": n}
+elif mode == "draft":
+    import tempfile
+    from agent import run_postmortem
+    with tempfile.TemporaryDirectory() as d:
+        pm = run_postmortem(str(root), out_dir=d)
+    out = {"evidence": len(pm.evidence)}
+else:
+    from agent.sources.bundle import load_bundle
+    from agent import evidence
+    b = load_bundle(root)
+    t_load = time.perf_counter() - t
+    p = evidence.build(b)
+    kinds = {e.kind for e in p.events if e.evidence_id}
+    need = {"alert_firing"} | ({"page"} if any(e.kind == "page" for e in p.events) else set())
+    out = {"load_s": t_load, "tokens": p.token_count, "evidence": len(p.evidence), "dropped": p.dropped,
+           "phase_kept": need <= kinds, "findings": len(p.findings)}
+out["seconds"] = time.perf_counter() - t
+out["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def ensure(lines: int) -> Path:
+    from gen_bundle import generate
+
+    path = DATA / f"bundle_{lines}"
+    if not (path / "incident.yaml").exists():
+        generate(path, lines=lines, points=10_000 if lines >= 1_000_000 else 2_000)
+    return path
+
+
+def run(path: Path, mode: str) -> dict:
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(path), mode], capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode:
+        raise SystemExit(proc.stderr[-2000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--draft", action="store_true", help="time agent.run_postmortem instead of load+evidence")
+    args = ap.parse_args()
+    mode = "draft" if args.draft else "evidence"
+    sizes = [10_000, 100_000, 250_000, 1_000_000]
+    paths = {n: ensure(n) for n in sizes}
+    res = {n: run(paths[n], "evidence") for n in sizes}
+    read = run(paths[1_000_000], "read")
+    full = run(paths[1_000_000], "draft") if args.draft else res[1_000_000]
+    print(f"{'lines':>10} {'load+evidence s':>16} {'of which load s':>16} {'peak RSS MiB':>13} {'pack tokens':>12} "
+          f"{'evidence':>9} {'dropped':>8} {'phase kept':>10}")
+    for n in sizes:
+        r = res[n]
+        print(f"{n:>10,} {r['seconds']:>16.2f} {r['load_s']:>16.2f} {r['rss_mib']:>13.0f} {r['tokens']:>12,} "
+              f"{r['evidence']:>9} {r['dropped']:>8} {str(r['phase_kept']):>10}")
+    print()
+    print(f"read the 1M bundle's lines (python, bytes): {read['seconds']:.2f} s")
+    what = "full offline draft" if args.draft else "load + evidence"
+    print(f"{what} of the 1M bundle: {full['seconds']:.2f} s  -> {full['seconds'] / read['seconds']:.1f}x reading (target <= 10x)")
+    ratio = res[1_000_000]["seconds"] / res[250_000]["seconds"]
+    print(f"scaling 250k -> 1M lines: time ratio {ratio:.2f} (target <= 4.4), peak RSS at 1M "
+          f"{res[1_000_000]['rss_mib']:.0f} MiB (target <= 1024)")
+    ok = all(r["tokens"] <= 8000 and r["phase_kept"] for n, r in res.items() if n in (10_000, 100_000, 1_000_000))
+    print(f"pack <= 8k tokens with phase events kept at 10k/100k/1M: {ok}")
+
+
+if __name__ == "__main__":
+    main()
