@@ -305,6 +305,7 @@ class EvidencePack(Model):
     token_count: int = 0
     token_budget: int = 8000
     dropped: int = Field(default=0, description="evidence items left out to fit the budget")
+    notes: list[str] = Field(default_factory=list, description="problems met while deriving evidence, as file:line: what")
 
     def get(self, evidence_id: str) -> Evidence | None:
         return next((e for e in self.evidence if e.id == evidence_id), None)

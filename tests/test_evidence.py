@@ -165,3 +165,21 @@ def test_small_budget_keeps_phase_events_and_counts_dropped(tmp_path):
     assert pack.dropped > 0
     full = evidence.build(_bundle(tmp_path), reader=reader)
     assert full.token_count <= 8000 and len(full.evidence) > len(pack.evidence)
+
+
+def test_empty_bundle_gives_empty_pack(tmp_path):
+    pack = evidence.build(Bundle(root=str(tmp_path)))
+    assert pack.evidence == [] and pack.findings == [] and pack.token_count == 0
+
+
+def test_flapping_alert_after_the_first_is_noise():
+    from agent.evidence import alerts as al
+
+    first = [_alert("firing", 62, fp="a1", name="API5xxHigh")]
+    flappy = []
+    for k in range(4):
+        a = _alert("firing", 70, fp="f1", name="DiskWarn")
+        flappy.append(a.model_copy(update={"starts_at": T0 + timedelta(minutes=64 + 3 * k)}))
+    groups = al.group(first + flappy, onset=T0 + timedelta(minutes=62))
+    assert [g.name for g in groups] == ["API5xxHigh", "DiskWarn"]
+    assert groups[0].role == "detection" and groups[1].flapping and groups[1].role == "distractor"

@@ -52,6 +52,7 @@ def test_bad_input_binary_and_huge_line(tmp_path):
     res = analyze([source_for(p)], window=Window())
     assert res.records >= 2
     assert any("ok" in t.template for t in res.templates)
+    assert any(p.startswith("junk.log:43: over-long line") for p in res.problems)  # the junk held 40 newlines
 
 
 def test_multiline_stack_trace_is_one_record_with_its_root_exception(tmp_path):
@@ -111,3 +112,20 @@ def test_line_reader_uses_content_group(tmp_path):
     p.write_text("H1 hello world\nH2 bye\n")
     recs = list(line_reader(r"^H\d (?P<content>.*)$")(source_for(p)))
     assert [r.message for r in recs] == ["hello world", "bye"]
+
+
+def test_parallel_mining_matches_sequential(tmp_path):
+    from agent.evidence.parallel import analyze_parallel
+
+    srcs = []
+    for k, name in enumerate(("a.log", "b.log")):
+        p = tmp_path / name
+        p.write_text("".join(f"2026-02-05T13:{i % 60:02d}:00Z {'ERROR' if i % 7 == 0 else 'INFO'} "
+                             f"{'pool exhausted for shard' if i % 7 == 0 else 'served request'} {i * (k + 1)}\n"
+                             for i in range(300)), encoding="utf-8")
+        srcs.append(source_for(p))
+    win = Window(cutoff=T0 + timedelta(minutes=30), onset=T0 + timedelta(minutes=45))
+    seq = analyze(srcs, window=win)
+    par = analyze_parallel(srcs, window=win, workers=2)
+    view = lambda r: sorted((t.template, t.count, t.stats.baseline, t.stats.first.pointer) for t in r.templates)  # noqa: E731
+    assert view(seq) == view(par) and par.records == seq.records == 600

@@ -67,10 +67,17 @@ def test_server_mode_add_search_and_reindex(tmp_path, chroma_url):
         open_library(Settings(library=tmp_path / "files", chroma_url=chroma_url, embeddings="hashing:512")).count()
 
 
-def test_cli_against_server(tmp_path, chroma_url, run_cli):
+def test_cli_against_server(tmp_path, chroma_url, monkeypatch):
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
     pm = tmp_path / "pm.json"
     pm.write_text(make_postmortem("S-9", category="network", service="cdn").model_dump_json())
-    assert run_cli("library", "--library", tmp_path, "--chroma-url", chroma_url, "add", pm).returncode == 0
-    r = run_cli("library", "--library", tmp_path, "search", "BGP route withdrawal", "--json", env={"POSTMORTEM_CHROMA_URL": chroma_url})
-    assert r.returncode == 0, r.stderr
+    runner = CliRunner()
+    r = runner.invoke(app, ["library", "--library", str(tmp_path), "--chroma-url", chroma_url, "add", str(pm)])
+    assert r.exit_code == 0, r.output
+    monkeypatch.setenv("POSTMORTEM_CHROMA_URL", chroma_url)  # the env var works like the flag
+    r = runner.invoke(app, ["library", "--library", str(tmp_path), "search", "BGP route withdrawal", "--json"])
+    assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)[0]["id"] == "S-9"

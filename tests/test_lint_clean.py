@@ -77,3 +77,12 @@ def test_flag_chat_knows_chat_users_as_people():
     flags = flag_chat([chat("1770300000.000100", "kim broke staging again", user="kim")])
     assert [f.rule for f in flags] == ["person-as-cause"]
     assert flag_chat([chat("1770300000.000100", "the canary broke staging again")]) == []
+
+
+def test_judgemental_adjective_is_rewritten_not_dropped():
+    pm = make_pm()
+    pm.went_wrong = [Claim(text="The sloppy rollout skipped the canary stage.")]
+    cleaned = clean_postmortem(pm)
+    assert cleaned.went_wrong[0].text == "The rollout skipped the canary stage."
+    [f] = [f for f in cleaned.lint_findings if f.field == "went_wrong[0].text"]
+    assert (f.rule, f.resolution) == ("judgemental", "rewritten")

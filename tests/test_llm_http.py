@@ -133,14 +133,27 @@ def test_json_schema_refused_downgrades_to_json_mode():
             return Scripted("response_format type json_schema is not supported", status=400)
         return good(body, n)
 
-    out, server = _draft(llama_cpp_like, llm_concurrency=1)
+    out, server = _draft(llama_cpp_like)  # four prompts refused at once must still step down only once
     assert _sources(out) == {"llm"}
     assert out.llm_usage["structured_method"] == "json_mode"
     bodies = server.requests()
-    assert [b["response_format"]["type"] for b in bodies][:2] == ["json_schema", "json_object"]
-    assert len(bodies) == 5
-    user_text = [m["content"] for b in bodies for m in b["messages"] if m["role"] == "user"]
-    assert '"properties"' not in user_text[0] and '"properties"' in user_text[1]  # schema moves into the text
+    assert {b["response_format"]["type"] for b in bodies} == {"json_schema", "json_object"}
+    assert len(bodies) == 5 and not any(b.get("tools") for b in bodies)  # one probe, not one per prompt
+    for body in bodies:  # the schema moves into the text when the endpoint no longer enforces it
+        user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+        assert ('"properties"' in user) == (body["response_format"]["type"] == "json_object")
+
+
+def test_no_response_format_at_all_falls_to_function_calling():
+    def tools_only(body, n):
+        if body.get("response_format"):
+            return Scripted("unsupported response_format", status=400)
+        return good(body, n)
+
+    out, server = _draft(tools_only)
+    assert _sources(out) == {"llm"}
+    assert out.llm_usage["structured_method"] == "function_calling"
+    assert sum(1 for b in server.requests() if b.get("tools")) == 4 and len(server.bodies) == 6
 
 
 def test_refused_connection_falls_back():

@@ -120,7 +120,7 @@ class _Picky:
         self.structured_method = "json_schema"
         self.methods = []
 
-    def downgrade(self):
+    def downgrade(self, refused):
         self.structured_method = "json_mode"
         return True
 

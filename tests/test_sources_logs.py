@@ -138,3 +138,21 @@ def test_throughput_smoke(tmp_path):
     start = time.process_time()
     assert sum(1 for _ in iter_records(src)) == 50_000
     assert time.process_time() - start < 2.0
+
+
+def test_json_array_of_log_objects(tmp_path):
+    write(tmp_path, "export.json", [{"@timestamp": "2024-03-05T14:00:00Z", "level": "error", "message": "boom"},
+                                    {"@timestamp": "2024-03-05T14:00:01Z", "level": "info", "message": "ok"}])
+    src, recs, b = _records(tmp_path, "export.json", (tmp_path / "export.json").read_text())
+    assert b.files[0].format == "log.json_array" and [r.line for r in recs] == [2, 7]
+    assert [r.level for r in recs] == ["error", "info"]
+
+
+def test_gzipped_rotated_log_is_streamed(tmp_path):
+    import gzip
+
+    with gzip.open(tmp_path / "app.log.1.gz", "wt") as fh:
+        fh.write("2024-03-05T14:00:00Z ERROR a\n\tat x\n2024-03-05T14:00:01Z INFO b\n")
+    b = load_bundle(tmp_path)
+    assert b.files[0].format == "log.iso8601" and b.files[0].records == 3 and b.logs[0].service == "app"
+    assert [(r.line, r.level) for r in iter_records(b.logs[0])] == [(1, "error"), (3, "info")]

@@ -22,6 +22,8 @@ EXPECTED = {
     "datadog/v2_incident_details_response.json": "datadog.incident",
     "datadog/v2_incidents_list_response.json": "datadog.incident",
     "datadog/v2_logs_list_response.json": "datadog.logs",
+    "datadog/v2_spans_list_response.json": "datadog.spans",
+    "datadog/v1_monitor_groups_search_response.json": "datadog.monitor_groups",
     "github_webhooks/deployment__payload.json": "github.deployment",
     "github_webhooks/deployment__gh-pages.payload.json": "github.deployment",
     "github_webhooks/deployment__with-installation.payload.json": "github.deployment",

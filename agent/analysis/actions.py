@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from agent.analysis import text
-from agent.analysis.context import Context
+from agent.analysis.context import Context, split_noise
 from agent.analysis.review import saturated
 from agent.models import ActionItem
 
@@ -27,7 +27,10 @@ def build(ctx: Context, incident_day: date) -> list[ActionItem]:
     if saturated(ctx) and cat != "capacity/resource-exhaustion":  # the resource that ran out needs a guard too
         specs += list(text.get("actions", "capacity/resource-exhaustion"))[:1]
     specs += list(text.get("actions", "common"))
-    if ctx.mech.noise:
+    noisy, warnings = split_noise(ctx)
+    if warnings:
+        specs += list(text.get("actions", "early_warning"))
+    if noisy:
         specs += list(text.get("actions", "noisy_baseline"))
     items = []
     for n, (kind, template) in enumerate(_ordered(specs), start=1):
@@ -43,6 +46,10 @@ def _ordered(specs: list) -> list:
 
 
 def _ids(ctx: Context, kind: str, template: str) -> list[str]:
+    if "{warning}" in template or "{noise}" in template:
+        _, warnings = split_noise(ctx)
+        group = warnings if "{warning}" in template else ctx.mech.noise
+        return ctx.ids([i for g in group[:1] for i in g.evidence_ids])
     if "{resource}" in template:
         return ctx.ids(ctx.mech.saturation_ids, ctx.mech.signal_ids.get("saturation", []))
     which = _KIND_IDS[kind]

@@ -11,7 +11,7 @@ from agent.analysis import series as ms
 from agent.analysis import text
 from agent.analysis.category import Verdict
 from agent.analysis.cite import Citations
-from agent.analysis.mechanism import Mechanism
+from agent.analysis.mechanism import SIGNALS, Mechanism
 from agent.analysis.triggers import Candidate
 from agent.impact import human_duration
 from agent.models import Alert, Bundle, EvidencePack, Impact, Timeline
@@ -120,9 +120,22 @@ def detection_phrase(ctx: Context) -> str:
     return "manual observation"
 
 
+_CATEGORY_SIGNAL = {"certificate/expiry": "certificate", "capacity/resource-exhaustion": "saturation",
+                    "dependency-failure": "dependency", "network": "network", "security": "security",
+                    "data-loss/operator-action": "data_loss"}
+
+
+def split_noise(ctx: Context) -> tuple[list, list]:
+    """Pre-existing templates: (unrelated noise, early warnings of the very failure mode that followed)."""
+    pattern = SIGNALS.get(_CATEGORY_SIGNAL.get(ctx.verdict.category, ""))
+    warnings = [s for s in ctx.mech.noise if pattern is not None and pattern.search(s.text)]
+    return [s for s in ctx.mech.noise if s not in warnings], warnings
+
+
 def build_values(ctx: Context) -> dict:
     tl = ctx.timeline
-    noise = ctx.mech.noise[0].text[:80] if ctx.mech.noise else ""
+    noisy, warnings = split_noise(ctx)
+    noise = noisy[0].text[:80] if noisy else ""
     sat = ctx.mech.saturation
     return {
         "service": ctx.primary, "severity": ctx.severity,
@@ -133,7 +146,7 @@ def build_values(ctx: Context) -> dict:
         "ttd": minutes(tl.time_to_detect_min), "ttm": minutes(tl.time_to_mitigate_min),
         "ttr": minutes(tl.time_to_resolve_min),
         "target_ttd": target("detect", ctx.severity), "target_ttm": target("mitigate", ctx.severity),
-        "noise": noise, "signature": ctx.mech.top.text[:90] if ctx.mech.top else "the errors in the timeline", "attempts": len(tl.mitigation_attempts),
+        "noise": noise, "warning": warnings[0].text[:80] if warnings else "", "signature": ctx.mech.top.text[:90] if ctx.mech.top else "the errors in the timeline", "attempts": len(tl.mitigation_attempts),
         "shift_time": f"{sat.start:%H:%M}" if sat else "", "missing": ", ".join(ctx.bundle.missing()),
     }
 

@@ -98,8 +98,8 @@ def _run_group(group: Group, pm: Postmortem, ctx: DraftContext, client: ChatClie
 
 
 def _apply(pm: Postmortem, result: _GroupResult, ctx: DraftContext, client: ChatClient) -> None:
-    prompt_id = result.group.load().id
     for section, value in result.outcome.accepted.items():
+        prompt_id = result.group.load().id
         if isinstance(value, InsufficientEvidence):
             note = f"the model reported insufficient evidence ({ctx.redactor.redact(value.insufficient_evidence)[:200]}); offline draft kept"
             _mark(pm, section, "evidence", note)

@@ -19,7 +19,7 @@ from agent.timeline import signature
 
 SIGNALS: dict[str, re.Pattern[str]] = {
     "certificate": re.compile(r"certificate (?:has )?expired|x509|cert(?:ificate)? (?:is )?(?:not yet valid|expired)"
-                              r"|ssl.{0,30}expir|tls.{0,30}(?:expired|bad certificate)|notafter", re.I),
+                              r"|ssl.{0,30}expir|tls.{0,30}(?:expired|bad certificate)|notafter|certificate\b.{0,60}\bexpir", re.I),
     "security": re.compile(r"unauthori[sz]ed access|intrusion|brute.?force|credential stuffing|malicious|exfiltrat"
                            r"|suspicious (?:login|activity)|\bddos\b|sql injection|privilege escalation", re.I),
     "data_loss": re.compile(r"drop (?:table|database)|truncate table|rm -rf|\bdeleted? \d+ rows|data loss"

@@ -4,7 +4,7 @@ and the trigger candidates, each sentence citing the evidence it rests on."""
 from __future__ import annotations
 
 from agent.analysis import text
-from agent.analysis.context import Context, fmt_time, target
+from agent.analysis.context import Context, fmt_time, split_noise, target
 from agent.models import Claim, FiveWhys, RootCause, Why
 
 
@@ -43,7 +43,7 @@ def _answer5(ctx: Context) -> str:
     if ctx.timeline.detected is None:
         return text.get("answer5", "none")
     late = (ctx.timeline.time_to_detect_min or 0) > target("detect", ctx.severity)
-    return text.get("answer5", "late" if late else "fast")
+    return text.get("answer5", "late" if late else "fast" if ctx.trigger else "fast_no_change")
 
 
 def _alert_ids(ctx: Context) -> list[str]:
@@ -106,7 +106,11 @@ def trigger_claims(ctx: Context) -> list[Claim]:
     for c in ctx.candidates[:6]:
         verdict = f"ruled out: {c.why_not}" if c.distractor else f"candidate trigger (score {c.score:.2f})"
         out.append(Claim(text=_capital(f"{c.label}: {verdict}."), evidence_ids=ctx.citations.valid(c.evidence_ids)))
-    for sig in ctx.mech.noise[:3]:
+    noisy, warnings = split_noise(ctx)
+    for sig in noisy[:3]:
         out.append(Claim(text=f'Pre-existing error "{sig.text[:90]}" was present before the onset: ruled out as '
                               f"the cause.", evidence_ids=ctx.citations.valid(sig.evidence_ids)[:2]))
+    for sig in warnings[:2]:
+        out.append(Claim(text=f'Early warning "{sig.text[:90]}" was logged before the onset: a precursor of this '
+                              f"failure, not a separate cause.", evidence_ids=ctx.citations.valid(sig.evidence_ids)[:2]))
     return out

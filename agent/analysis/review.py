@@ -4,7 +4,7 @@ numbers against the severity's targets and from what the evidence shows."""
 from __future__ import annotations
 
 from agent.analysis import text
-from agent.analysis.context import Context, fmt_time, minutes, target
+from agent.analysis.context import Context, fmt_time, minutes, split_noise, target
 from agent.models import Claim, ContributingFactor
 
 
@@ -26,8 +26,11 @@ def contributing_factors(ctx: Context) -> list[ContributingFactor]:
         out.append(_factor(ctx, "detection_lag", ctx.phase_ids("detection")))
     if mech.saturation is not None and tl.detected and mech.saturation.start < tl.detected:
         out.append(_factor(ctx, "no_leading_alert", mech.saturation_ids))
-    if mech.noise:
-        out.append(_factor(ctx, "noisy_baseline", mech.noise[0].evidence_ids))
+    noisy, warnings = split_noise(ctx)
+    if warnings:
+        out.append(_factor(ctx, "early_warning", warnings[0].evidence_ids))
+    if noisy:
+        out.append(_factor(ctx, "noisy_baseline", noisy[0].evidence_ids))
     if len(tl.mitigation_attempts) > 1:
         out.append(_factor(ctx, "failed_attempts", _attempt_ids(ctx)))
     missing = [m for m in ctx.bundle.missing() if m in ("metrics", "logs", "traces", "alerts")]

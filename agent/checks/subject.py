@@ -48,7 +48,8 @@ SKIP = {
 SOFTWARE_ROLES = {"operator", "manager", "admin", "administrator", "reviewer", "committer", "responder",
                   "commander", "approver", "controller"}
 PASSIVE = {"be", "been", "being", "is", "are", "was", "were", "get", "gets", "got"}
-AUX_START = re.compile(r"(was|were|is|are|has|have|had|been|be)\b", re.I)
+AUX_START = re.compile(r"(was|were|is|are|has|have|had|been|be|did|didn't|never|failed|forgot|should|could|would)\b", re.I)
+SUBORDINATORS = {"that", "which", "because", "when", "while", "if", "as", "since", "after", "before", "until"}
 CONJUNCTIONS = {"and", "but", "or", "yet", "nor", "so"}
 PREPOSITIONS = {"on", "in", "at", "of", "for", "with", "from", "during", "behind", "responsible"}
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "our", "their", "his", "her", "its", "my", "your"}
@@ -144,7 +145,7 @@ def subject_class(text: str, pos: int, people: frozenset[str] = frozenset()) -> 
 def _relative_antecedent(toks: list[Token], i: int, people: frozenset[str]) -> str:
     """"The engineer who ran the script was fired": the subject is the noun before "who"."""
     j = i
-    while j > 0 and toks[j].text not in BOUNDARY and toks[j].low not in CONJUNCTIONS:
+    while j > 0 and toks[j].text not in BOUNDARY and toks[j].low not in CONJUNCTIONS | SUBORDINATORS:
         if toks[j].low == "who":
             k = _skip_back(toks, j - 1)
             return _head_class(toks, k, people) if k >= 0 else "thing"

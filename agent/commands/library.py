@@ -96,7 +96,7 @@ def search(ctx: typer.Context, text: str, k: Annotated[int, typer.Option("-k", h
         out.print(_hits_table(hits, f"incidents like {text!r}"))
 
 
-def _postmortem_for(target: Path, settings: Settings):
+def _postmortem_for(target: Path):
     from agent.library.records import load_postmortem
 
     if target.is_file():
@@ -105,8 +105,18 @@ def _postmortem_for(target: Path, settings: Settings):
         raise UsageError(f"{target}: expected a postmortem.json or an incident bundle directory")
     from agent import run_postmortem
 
-    # Offline and without writing: only the analysis is needed to find neighbours.
-    return run_postmortem(str(target), settings=settings.model_copy(update={"llm": "offline"}))
+    # Offline, without writing and without a library: only the analysis is needed to find neighbours.
+    return run_postmortem(str(target), settings=Settings(llm="offline", quiet=True), library=_NoLibrary())
+
+
+class _NoLibrary:
+    """Stands in for the library inside run_postmortem so the bundle is not compared with itself twice."""
+
+    def pattern_analysis(self, pm):
+        return pm.pattern_analysis
+
+    def add(self, pm):  # pragma: no cover - run_postmortem only adds with add_to_library
+        raise UsageError("not used")
 
 
 @sub.command("similar")
@@ -114,7 +124,7 @@ def similar(ctx: typer.Context, target: Path, k: Annotated[int, typer.Option("-k
             library: LibOpt = None, chroma_url: UrlOpt = None, embeddings: EmbOpt = None, as_json: JsonOpt = False):
     """Past incidents similar to a BUNDLE or a postmortem.json, and why each one is similar."""
     lib = _open(ctx, library, chroma_url, embeddings)
-    pm = _postmortem_for(target, Settings.from_env(quiet=True))
+    pm = _postmortem_for(target)
     hits = lib.similar(pm, k)
     if as_json:
         _print_json([h.model_dump(mode="json") for h in hits])
@@ -132,7 +142,7 @@ def patterns(ctx: typer.Context, as_of: AsOfOpt = None, library: LibOpt = None, 
         return
     table = Table(title=f"recurring failure modes ({rep.incidents} incidents, as of {rep.as_of})")
     for col in ("kind", "name", "total", "30d", "90d", "182d", "365d", "trend", "last"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for m in rep.modes:
         w = m.windows
         table.add_row(m.kind, m.name, str(m.total), *(str(w[d]) for d in ("30", "90", "182", "365")), m.trend, m.last or "")

@@ -99,8 +99,19 @@ def render_markdown(card: dict, comparison: list[dict] | None = None) -> str:
         lines += ["", "## Compared with the previous run", "", "| metric | old | new | delta | |", "|---|---|---|---|---|"]
         lines += [f"| {r['metric']} | {_fmt(r['old'])} | {_fmt(r['new'])} | {_fmt(r['delta'])} | {r['verdict']} |"
                   for r in comparison if r["verdict"] != "same"] or ["| (no change) | | | | |"]
+    lines += _overview(card["cases"])
     lines += ["", "## Cases"] + [line for c in card["cases"] for line in _case_md(c)]
     return "\n".join(lines) + "\n"
+
+
+OVERVIEW = ("overall", "times_within_tol", "event_recall", "category_ok", "trigger_found", "blameful_recall",
+            "grounding_rate")
+
+
+def _overview(cases: list[dict]) -> list[str]:
+    head = ["", "## Per case", "", "| case | " + " | ".join(OVERVIEW) + " |", "|---" * (len(OVERVIEW) + 1) + "|"]
+    return head + [f"| {c['name']} | " + " | ".join(_fmt(c["metrics"].get(k)) for k in OVERVIEW) + " |"
+                   for c in cases]
 
 
 def _case_md(case: dict) -> list[str]:

@@ -189,7 +189,7 @@ def score_all(pm: Postmortem, gold: Gold, *, bundle: Path, markdown: str, json_t
     details = {"missed_events": missed_events, "trigger": trig_note, "missed_factors": missed_factors,
                "missed_themes": missed_themes, "ungrounded": ungrounded[:10], "missing_sections": missing_sections,
                "schema_errors": schema_errors[:5], "leaked": [f"{s[:4]}..." for s in leaks],
-               "category": pm.root_cause.category}
+               "category": f"{pm.root_cause.category} (gold {gold.root_cause_category})"}
     return m, details
 
 

@@ -13,6 +13,7 @@ from agent.evidence import alerts as al
 from agent.evidence import events as ev_mod
 from agent.evidence import findings as fd
 from agent.evidence import metrics as mx
+from agent.evidence import parallel
 from agent.evidence import pack as pk
 from agent.evidence import traces as tr
 from agent.evidence.logs import LogAnalysis, RecordReader, Window, analyze
@@ -36,12 +37,19 @@ def build(bundle: Bundle, *, budget_tokens: int = 8000, progress: bool = False,
     events = ev_mod.dedupe(events + _derived_events(found))
     phase = ev_mod.phase_events(events, win)
     events = [e.model_copy(update={"importance": ev_mod.importance(e, win, i in phase)}) for i, e in enumerate(events)]
-    return pk.fit(found, events, phase, budget=budget_tokens, counter=counter or pk.count_tokens)
+    pack = pk.fit(found, events, phase, budget=budget_tokens, counter=counter or pk.count_tokens)
+    if logs is not None and logs.problems:
+        pack.notes = list(logs.problems)
+    return pack
 
 
 def _logs(bundle: Bundle, win: Window, reader: RecordReader | None, prog: Progress) -> LogAnalysis | None:
     if not bundle.logs:
         return None
+    workers = parallel.worth_it([s.abs_path for s in bundle.logs]) if reader is None else 0
+    if workers:
+        prog.task(f"mining {len(bundle.logs)} log files in {workers} processes", total=None)
+        return parallel.analyze_parallel(bundle.logs, window=win, workers=workers)
     task = prog.task("mining log templates", total=None)
     return analyze(bundle.logs, window=win, reader=reader, on_progress=lambda n: prog.advance(task, n))
 

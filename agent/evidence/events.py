@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from agent.evidence.logs import Window
 from agent.models import Bundle, Event
 
-BASELINE_GAP = timedelta(minutes=15)  # the baseline ends this long before the first onset signal
+BASELINE_GAP = timedelta(minutes=15)
+ALERT_LEAD = timedelta(hours=2)  # alerts this long before the page still mark the onset  # the baseline ends this long before the first onset signal
 PHASE_KINDS = ("alert_firing", "page", "acknowledge", "escalate")
 CHANGE_KINDS = ("mitigation", "rollback", "deploy", "config_change")
 _BASE_IMPORTANCE = {
@@ -37,12 +38,18 @@ def dedupe(events: list[Event]) -> list[Event]:
 
 
 def onset(bundle: Bundle, events: list[Event]) -> datetime | None:
-    """The earliest sign the incident had begun: incident.yaml start, first alert, page or ticket."""
-    times = [bundle.meta.start] if bundle.meta.start else []
-    times += [e.time for e in events if e.kind in ("alert_firing", "page")]
-    times += [a.starts_at for a in bundle.alerts if a.status == "firing"]
-    times += [t.created_at for t in bundle.tickets if t.created_at]
-    return min(times) if times else None
+    """The earliest sign the incident had begun. Anchored on incident.yaml's start, else the first page
+    or ticket; alerts count only in the two hours before that anchor, so an alert that had been firing
+    since the day before (a pre-existing condition) does not move the onset."""
+    alerts = [e.time for e in events if e.kind == "alert_firing"] + [a.starts_at for a in bundle.alerts
+                                                                       if a.status == "firing"]
+    anchors = [bundle.meta.start] if bundle.meta.start else []
+    anchors += [e.time for e in events if e.kind == "page"] + [t.created_at for t in bundle.tickets if t.created_at]
+    if not anchors:
+        return min(alerts) if alerts else None
+    anchor = min(anchors)
+    near = [t for t in alerts if anchor - ALERT_LEAD <= t <= anchor]
+    return min([anchor, *near])
 
 
 def window(bundle: Bundle, events: list[Event]) -> Window:

@@ -22,7 +22,7 @@ BURST_RATIO = 5.0
 _ROLE_SCORE = {"trigger": 0.8, "mechanism": 0.9, "detection": 0.7, "symptom": 0.5, "mitigation": 0.5,
                "distractor": 0.15, "context": 0.3}
 _SATURATED = re.compile(r"(?i)exhausted|too many (?:clients|connections|open files)|pool (?:is )?full|"
-                        r"no space left|out of memory|oom|(\d+)/\1\b|limit reached|max_connections")
+                        r"no space left|out of memory|oom|(\d+)/\1\b|limit reached")
 _TRIGGERISH = re.compile(r"(?i)\b(?:deploy|deployed|deploying|release|rollout|version|config(?:uration)? "
                          r"(?:change|reload|push)|migration|upgrade|feature flag|restart(?:ed|ing)?|started|boot(?:ed|ing)?)\b")
 _RESOURCE = re.compile(r"(?i)conn|pool|cpu|mem|disk|queue|thread|heap|fd|file|socket|inode|sat")
@@ -69,6 +69,8 @@ def log_findings(res: LogAnalysis, win: Window, *, limit: int = 60) -> list[tupl
         f = _template_finding(t, win, res)
         if f is not None:
             out.append(f)
+            if f[0].role == "mechanism" and f[0].attrs.get("saturation"):
+                out.append(_log_saturation(t, f[1][0]))
     out.sort(key=lambda fc: -fc[0].score)
     return out[:limit]
 
@@ -89,11 +91,30 @@ def _template_finding(t: Template, win: Window, res: LogAnalysis) -> tuple[Findi
         return _burst(t, tmpl, attrs, win, saturated, res)
     if (t.errorish or t.warnish) and st.baseline > 0 and st.first is not None:
         text = (f"Template '{tmpl}' was already present before the incident ({st.baseline:,} times in the "
-                f"baseline, first at {hhmmss(st.first.time)}; {st.incident:,} after)")
+                f"baseline, first at {hhmmss(st.first.time)}; {st.incident:,} after)").replace("(1 times", "(1 time")
         f = Finding(kind="error_signature", text=text, time=st.first.time, role="distractor",
                     score=_score("distractor", 0.05 * t.errorish), attrs={**attrs, "status": "preexisting"})
         return f, [_log_cand(st.first, text)]
     return None
+
+
+_FRACTION = re.compile(r"\b(\d+)\s*/\s*(\d+)\b")
+
+
+def _log_saturation(t: Template, cand: Cand) -> tuple[Finding, list[Cand]]:
+    """'pool exhausted (100/100 connections in use)' states the limit in the log text itself."""
+    m = next((m for m in _FRACTION.finditer(cand.excerpt) if m.group(1) == m.group(2) and m.group(1) != "0"), None)
+    limit = int(m.group(1)) if m else None
+    what = f" at {limit}/{limit}" if limit else ""
+    text = f"The log reports saturation{what} at {hhmmss(cand.time)}: '{cand.excerpt[:140]}'"
+    f = Finding(kind="saturation", text=text, time=cand.time, role="mechanism", score=_score("mechanism", 0.25),
+                attrs={"limit": limit, "value": limit, "template_id": t.id, "basis": "log text",
+                       "onset": cand.time.isoformat() if cand.time else None})
+    return f, [cand]
+
+
+def _times(n: int) -> str:
+    return f"{n:,} time" + ("" if n == 1 else "s")
 
 
 def _precursor(t: Template, win: Window) -> bool:
@@ -119,7 +140,7 @@ def _new(t: Template, tmpl: str, attrs: dict, win: Window, saturated: bool) -> t
     st = t.stats
     first = st.first_incident
     assert first is not None
-    text = (f"Template '{tmpl}' first appeared at {hhmmss(first.time)} and occurred {st.incident:,} times "
+    text = (f"Template '{tmpl}' first appeared at {hhmmss(first.time)} and occurred {_times(st.incident)} "
             f"after (0 in the baseline)")
     before_onset = first.time is not None and win.onset is not None and first.time < win.onset
     if t.errorish or saturated:
@@ -138,7 +159,8 @@ def _new(t: Template, tmpl: str, attrs: dict, win: Window, saturated: bool) -> t
 def _rates(t: Template, win: Window, res: LogAnalysis) -> tuple[float, float]:
     st = t.stats
     base_min = max(1.0, ((win.cutoff - res.first_time).total_seconds() / 60) if res.first_time and win.cutoff else 1.0)
-    inc_min = max(1.0, len(st.minutes)) if st.minutes else 1.0
+    end = res.last_time if res.last_time and win.cutoff and res.last_time > win.cutoff else None
+    inc_min = max(1.0, (end - win.cutoff).total_seconds() / 60) if end and win.cutoff else 1.0
     return st.baseline / base_min, st.incident / inc_min
 
 
@@ -198,7 +220,7 @@ def _unit(s) -> str | None:
     if s.unit:
         return s.unit
     name = s.name.lower()
-    return "ms" if name.endswith("_ms") or "millis" in name else "s" if name.endswith("_seconds") else None
+    return "ms" if name.endswith("_ms") or "millis" in name else "s" if "_seconds" in name else None
 
 
 def _excerpt(s, t0: datetime, t1: datetime) -> str:
@@ -300,9 +322,21 @@ def trace_findings(ta: tr.TraceAnalysis, win: Window) -> list[tuple[Finding, lis
     return out
 
 
+_OPAQUE_ID = re.compile(r"^P[A-Z0-9]{5,7}$")  # PagerDuty service ids say nothing about the service
+
+
+def related(ev: Event, service: str) -> bool:
+    """Whether a change touches the incident's service: same service, or its name (or the first word
+    of it, 'edge' of 'edge-gateway') in the change's service or text."""
+    svc = "" if not ev.service or _OPAQUE_ID.match(ev.service) else ev.service.lower()
+    hay = f"{svc} {ev.text.lower()}"
+    head = re.split(r"[-_. ]", service.lower())[0]
+    return service.lower() in hay or (len(head) >= 3 and re.search(rf"\b{re.escape(head)}", hay) is not None)
+
+
 def change_finding(ev: Event, win: Window, service: str | None) -> tuple[Finding, list[Cand]]:
     before = win.onset is None or ev.time <= win.onset
-    other = bool(service and ev.service and ev.service != service)
+    other = bool(service) and not related(ev, service or "")
     if ev.kind == "command":
         role = "trigger" if before else "mitigation"
     elif ev.kind in ("rollback", "mitigation") and not before:
@@ -315,11 +349,11 @@ def change_finding(ev: Event, win: Window, service: str | None) -> tuple[Finding
         role = "context"
     what = {"command": "Operator command", "rollback": "Rollback", "deploy": "Deploy",
             "config_change": "Config change", "mitigation": "Mitigation"}.get(ev.kind, "Change")
-    svc = f" to {ev.service}" if ev.service else ""
+    svc = f" to {ev.service}" if ev.service and not _OPAQUE_ID.match(ev.service) else ""
     text = f"{what}{svc} at {hhmmss(ev.time)}: {ev.text[:160]}"
     f = Finding(kind="command" if ev.kind == "command" else "change", text=text, time=ev.time, role=role,
                 score=_score(role, _near(ev.time, win) + (0.05 if not other else 0)),
-                attrs={"event_kind": ev.kind, "service": ev.service, "actor": ev.actor})
+                attrs={"event_kind": ev.kind, "service": ev.service, "actor": ev.actor, "related": not other})
     src = "change" if ev.source == "change" else ev.source
     kind: EvidenceKind = src if src in ("change", "chat", "ticket", "log", "alert") else "change"  # type: ignore[assignment]
     return f, [Cand(kind, ev.source_file, ev.pointer, ev.line, ev.time, ev.text[:400], text)]

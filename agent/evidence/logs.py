@@ -220,6 +220,9 @@ def _timed(records: Iterable[LogRecord], res: LogAnalysis) -> Iterator[tuple[Log
                 res.first_time = rec.time
             if res.last_time is None or rec.time > res.last_time:
                 res.last_time = rec.time
-        if "\x00" in rec.message[:4096] and len(res.problems) < 20:
-            res.problems.append(f"{rec.source_file}:{rec.line}: binary data in a log line; mined as text")
+        if len(res.problems) < 20:
+            if "\x00" in rec.message[:4096]:
+                res.problems.append(f"{rec.source_file}:{rec.line}: binary data in a log line; mined as text")
+            elif "...[truncated " in rec.message[-48:]:
+                res.problems.append(f"{rec.source_file}:{rec.line}: over-long line truncated; the start was mined")
         yield rec, when

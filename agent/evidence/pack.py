@@ -41,13 +41,19 @@ def event_cand(ev: Event) -> Cand:
     return Cand(kind, ev.source_file, ev.pointer, ev.line, ev.time, ev.text[:600], "")  # type: ignore[arg-type]
 
 
+def ident(c: Cand | Event) -> str:
+    """Pointers are not always unique (every message of one Slack JSON file may point at line 1), so
+    an evidence item is its pointer at its time."""
+    return f"{c.pointer}@{c.time.isoformat() if c.time else ''}"
+
+
 class _Budget:
     def __init__(self, budget: int, counter: Callable[[str], int]):
         self.budget, self.used, self.count = budget, 0, counter
         self.kept: dict[str, Cand] = {}
 
     def cost(self, cands: list[Cand], text: str = "") -> tuple[int, list[Cand]]:
-        new = [c for c in cands if c.pointer not in self.kept]
+        new = [c for c in cands if ident(c) not in self.kept]
         for c in new:
             c.excerpt = _clip(c.excerpt)
         return sum(self.count(c.excerpt) + (self.count(c.summary) if c.summary and c.summary != text else 0)
@@ -59,7 +65,7 @@ class _Budget:
             return False
         self.used += cost
         for c in new:
-            self.kept[c.pointer] = c
+            self.kept[ident(c)] = c
         return True
 
 
@@ -76,21 +82,21 @@ def fit(findings: list[tuple[Finding, list[Cand]]], events: list[Event], phase: 
     rest = sorted((i for i in range(len(events)) if i not in phase), key=lambda i: (-events[i].importance, events[i].time))
     for i in rest:
         b.admit([event_cand(events[i])])
-    total = {c.pointer for _, cs in findings for c in cs} | {e.pointer for e in events}
+    total = {ident(c) for _, cs in findings for c in cs} | {ident(e) for e in events}
     return _number(b, kept_findings, events, budget, dropped=len(total - set(b.kept)))
 
 
 def _number(b: _Budget, findings: list[tuple[Finding, list[Cand]]], events: list[Event], budget: int,
             dropped: int) -> EvidencePack:
     order = sorted(b.kept.values(), key=lambda c: (c.time or _LATE, c.kind, c.source_file, c.line or 0, c.pointer))
-    ids = {c.pointer: f"E{n}" for n, c in enumerate(order, 1)}
-    evidence = [Evidence(id=ids[c.pointer], kind=c.kind, source_file=c.source_file, pointer=c.pointer, line=c.line,
+    ids = {ident(c): f"E{n}" for n, c in enumerate(order, 1)}
+    evidence = [Evidence(id=ids[ident(c)], kind=c.kind, source_file=c.source_file, pointer=c.pointer, line=c.line,
                          time=c.time, excerpt=c.excerpt, summary=c.summary) for c in order]
     out_findings = []
     for f, cands in findings:
-        f.evidence_ids = list(dict.fromkeys(ids[c.pointer] for c in cands if c.pointer in ids))
+        f.evidence_ids = list(dict.fromkeys(ids[ident(c)] for c in cands if ident(c) in ids))
         out_findings.append(f)
-    out_events = [e.model_copy(update={"evidence_id": ids.get(e.pointer)}) for e in events]
+    out_events = [e.model_copy(update={"evidence_id": ids.get(ident(e))}) for e in events]
     out_findings.sort(key=lambda f: (-f.score, f.time or _LATE))
     return EvidencePack(evidence=evidence, events=out_events, findings=out_findings, token_count=b.used,
                         token_budget=budget, dropped=dropped)

@@ -82,7 +82,7 @@ class Library:
 
     def similar_to(self, query: Record, k: int = 5, *, past_only: bool = False) -> list[SimilarIncident]:
         """Incidents like ``query`` (never itself; with past_only, none dated after it), and why."""
-        return rank(query, self.store.query(query.text(), k * 3 + 1), k, until=query.when if past_only else None)
+        return rank(query, self.store.query(query.query_text(), k * 3 + 1), k, until=query.when if past_only else None)
 
     def similar(self, pm: Postmortem, k: int = 5) -> list[SimilarIncident]:
         return self.similar_to(from_postmortem(pm), k)

@@ -59,6 +59,10 @@ class Record(BaseModel):
         """What gets embedded."""
         return "\n".join(p for p in (self.title, self.summary, self.body) if p)
 
+    def query_text(self) -> str:
+        """What a search for incidents like this one uses: a draft's boilerplate would drown the mechanism."""
+        return "\n".join(p for p in (self.title, self.summary) if p) if self.kind == "postmortem" else self.text()
+
     @property
     def when(self) -> dt.date | None:
         return self.date or (self.started.date() if self.started else None)
@@ -78,12 +82,13 @@ def _completed(pm: Postmortem) -> date | None:
 def from_postmortem(pm: Postmortem, *, link: str | None = None) -> Record:
     """The Record of a drafted (or finalised) postmortem."""
     rc = pm.root_cause
-    parts = [pm.executive_summary.text, pm.problem_statement, rc.hypothesis,
-             *_claims(pm.trigger_candidates), *(f"{c.title}. {c.detail}" for c in pm.contributing_factors),
+    parts = [pm.executive_summary.text, pm.problem_statement, *_claims(pm.trigger_candidates),
+             *(f"{c.title}. {c.detail}" for c in pm.contributing_factors),
              *_claims(pm.went_wrong), *_claims(pm.lessons_learned)]
     tl = pm.timeline
     return Record(
-        id=pm.incident_id, kind="postmortem", title=pm.title, body="\n".join(p for p in parts if p),
+        id=pm.incident_id, kind="postmortem", title=pm.title, summary=rc.hypothesis,
+        body="\n".join(p for p in parts if p),
         date=pm.date, severity=pm.severity, services=list(pm.services), categories=[rc.category],
         trigger=infer_trigger(" ".join(_claims(pm.trigger_candidates)) or rc.hypothesis), link=link,
         started=tl.start, detected=tl.detected, acknowledged=tl.acknowledged, resolved=tl.resolved,

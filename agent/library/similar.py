@@ -62,7 +62,7 @@ def signals(query: Record, hit: Record, hit_text: str = "") -> tuple[list[str], 
     if query.trigger and query.trigger == hit.trigger:
         out.append(f"trigger: {query.trigger}")
         bonus += BONUS["trigger"]
-    terms = shared_terms(query.text(), hit_text or hit.text())
+    terms = shared_terms(query.query_text(), hit_text or hit.text())
     if terms:
         out.append("terms: " + ", ".join(terms))
     return out, bonus

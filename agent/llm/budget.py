@@ -62,6 +62,8 @@ class Budget:
     largest_prompt: int = 0
     per_prompt: dict[str, int] = field(default_factory=dict)
     _silent: int = field(default=0, repr=False)
+    _probing: bool = field(default=False, repr=False)
+    _settled: threading.Event = field(default_factory=threading.Event, repr=False)
     _held_calls: int = field(default=0, repr=False)
     _held_tokens: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -92,6 +94,21 @@ class Budget:
             self.prompt_tokens += tokens
             self.largest_prompt = max(self.largest_prompt, tokens)
             self.per_prompt[prompt_name] = self.per_prompt.get(prompt_name, 0) + 1
+
+    def claim_probe(self) -> bool:
+        """True for exactly one caller while the endpoint's structured-output method is unproven."""
+        with self._lock:
+            if self._probing or self._settled.is_set():
+                return False
+            self._probing = True
+            return True
+
+    def wait_settled(self, timeout_s: float) -> None:
+        """Let the probe go first: refusals come back in milliseconds, real answers take seconds."""
+        self._settled.wait(timeout_s)
+
+    def settle(self) -> None:
+        self._settled.set()
 
     def note_silence(self, silent: bool) -> None:
         """Count answers that never came (timeouts, refused connections); any answer resets it."""

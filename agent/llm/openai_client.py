@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 
 import openai
 from langchain_openai import ChatOpenAI
@@ -28,6 +29,7 @@ class OpenAIChat:
         self.name = spec.model
         self.base_url = spec.base_url
         self.auto = spec.structured == "auto"
+        self._lock = threading.Lock()
         self.structured_method = "json_schema" if self.auto else spec.structured
         if self.structured_method not in STRUCTURED_METHODS:
             raise PermanentLLMError(f"unknown structured-output method {spec.structured!r}; use one of {STRUCTURED_METHODS}")
@@ -37,13 +39,17 @@ class OpenAIChat:
             max_retries=0, use_responses_api=False, **extra,
         )
 
-    def downgrade(self) -> bool:
-        """Fall to the next weaker structured-output method; False when none is left or it was pinned."""
-        i = STRUCTURED_METHODS.index(self.structured_method)
-        if not self.auto or i + 1 >= len(STRUCTURED_METHODS):
-            return False
-        self.structured_method = STRUCTURED_METHODS[i + 1]
-        return True
+    def downgrade(self, refused: str) -> bool:
+        """After the endpoint refused ``refused``, move to the next weaker method (once, whichever
+        thread notices first). False when the method was pinned or none is left."""
+        with self._lock:
+            if self.structured_method != refused:
+                return True  # another prompt already moved on
+            i = STRUCTURED_METHODS.index(refused)
+            if not self.auto or i + 1 >= len(STRUCTURED_METHODS):
+                return False
+            self.structured_method = STRUCTURED_METHODS[i + 1]
+            return True
 
     def complete(self, messages: Messages, schema: dict, *, schema_name: str) -> Answer:
         method = self.structured_method

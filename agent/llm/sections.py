@@ -1,8 +1,9 @@
 """The drafting prompts: which sections each one owns and the data blocks it is shown.
 
 Four prompts cover every drafted section, so a draft sends four requests when all goes well and
-at most ``Settings.llm_max_calls`` when it does not. Half the prompt-token budget is for first
-tries, split evenly; the evidence block takes whatever room the rest of the prompt leaves.
+at most ``Settings.llm_max_calls`` when it does not. 45% of the prompt-token budget is for first
+tries, split by weight (so even a full round of 429 retries fits); re-asks get the rest. Inside a
+prompt the evidence block takes whatever room the other blocks leave.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from agent.llm.budget import count_messages, count_tokens
 from agent.llm.context import DraftContext, data_block, fit
-from agent.llm.prompts import Prompt, load_prompt
+from agent.llm.prompts import Prompt, PromptError, load_prompt
+from agent.llm.schemas import ActionsDraft, AnalysisDraft, NarrativeDraft, TimelineDraft
 from agent.models import Postmortem
 
 MIN_EVIDENCE_TOKENS = 300
@@ -41,17 +45,21 @@ def _compact(schema):
 @dataclass(frozen=True)
 class Group:
     prompt: str
+    output: type[BaseModel]  # must match the prompt file's output_model
     offline: Callable[[Postmortem], dict] | None
     timeline: str  # "milestones", "full" or "none"
     evidence: bool = True
     weight: float = 1.0  # share of the first-try token budget
 
     def load(self) -> Prompt:
-        return load_prompt(self.prompt)
+        prompt = load_prompt(self.prompt)
+        if prompt.output_model is not self.output:
+            raise PromptError(f"{prompt.path.name} names {prompt.output_model}, the code expects {self.output.__name__}")
+        return prompt
 
     @property
     def sections(self) -> tuple[str, ...]:
-        return tuple(self.load().output_model.model_fields)
+        return tuple(self.output.model_fields)
 
 
 def _claims(items) -> list[dict]:
@@ -84,10 +92,10 @@ def _actions(pm: Postmortem) -> dict:
 
 
 GROUPS: tuple[Group, ...] = (
-    Group("narrative", _narrative, timeline="milestones", weight=1.0),
-    Group("analysis", _analysis, timeline="milestones", weight=1.5),  # the 5-Whys needs the most evidence
-    Group("actions", _actions, timeline="none", weight=0.9),
-    Group("timeline", None, timeline="full", evidence=False, weight=0.6),
+    Group("narrative", NarrativeDraft, _narrative, timeline="milestones", weight=1.0),
+    Group("analysis", AnalysisDraft, _analysis, timeline="milestones", weight=1.5),  # the 5-Whys needs the most evidence
+    Group("actions", ActionsDraft, _actions, timeline="none", weight=0.9),
+    Group("timeline", TimelineDraft, None, timeline="full", evidence=False, weight=0.6),
 )
 
 

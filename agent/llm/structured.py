@@ -25,6 +25,7 @@ from agent.llm.prompts import Prompt
 from agent.llm.schemas import InsufficientEvidence
 
 MAX_WAIT_S = 10.0
+PROBE_WAIT_S = 3.0
 RAW_ECHO_TOKENS = 1200  # how much of a rejected answer goes back in a re-ask
 
 
@@ -216,15 +217,30 @@ def _wait(state, backoff_s: float) -> float:
 
 
 def _send_once(client: ChatClient, messages: Callable[[], Messages], schema: dict, prompt_id: str, budget: Budget):
+    if not getattr(client, "auto", False):
+        return _request(client, messages, schema, prompt_id, budget)
+    # While the method is unproven one request probes alone, so parallel prompts do not each
+    # spend calls on the same refusals.
+    if not budget.claim_probe():
+        budget.wait_settled(PROBE_WAIT_S)
+        return _request(client, messages, schema, prompt_id, budget)
+    try:
+        return _request(client, messages, schema, prompt_id, budget)
+    finally:
+        budget.settle()
+
+
+def _request(client: ChatClient, messages: Callable[[], Messages], schema: dict, prompt_id: str, budget: Budget):
     while True:
-        sent = messages()
-        wire_schema = _schema_tokens(schema) if client.structured_method != "json_mode" else 0
+        method, sent = client.structured_method, messages()
+        wire_schema = _schema_tokens(schema) if method != "json_mode" else 0
         budget.take(prompt_id, count_messages(sent) + wire_schema)
         try:
             answer = client.complete(sent, schema, schema_name=prompt_id.split(".")[0])
         except UnsupportedFormat:
             # Capability probe by refusal: the endpoint said no to this response_format, try the next one.
-            if getattr(client, "downgrade", lambda: False)():
+            downgrade = getattr(client, "downgrade", None)
+            if downgrade is not None and downgrade(method):
                 continue
             raise
         budget.note_usage(answer.usage)

@@ -5,17 +5,20 @@ File names are only hints: a detector may add a little confidence for a matching
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, BinaryIO, Callable
 
 import yaml
 
 HEAD_BYTES = 64 * 1024
 MAX_JSON_BYTES = 512 * 1024 * 1024
 MIN_SCORE = 0.5
+GZIP_MAGIC = b"\x1f\x8b"
 _NON_TEXT = re.compile("[\x00-\x08\x0e-\x1f\ufffd]")
 
 
@@ -79,16 +82,36 @@ class Registry:
         return best if best[1] >= MIN_SCORE else (None, best[1])
 
 
+def open_text_bytes(path: Path) -> BinaryIO:
+    """Open a file for reading bytes, transparently decompressing gzip (rotated logs: app.log.1.gz)."""
+    fh = path.open("rb")
+    if fh.read(2) == GZIP_MAGIC:
+        fh.close()
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    fh.seek(0)
+    return fh
+
+
 def sniff(path: Path, rel: str) -> Sniff:
     size = path.stat().st_size
-    with path.open("rb") as fh:
-        head = fh.read(HEAD_BYTES)
+    try:
+        with open_text_bytes(path) as fh:
+            head = fh.read(HEAD_BYTES)
+            gzipped = isinstance(fh, gzip.GzipFile)
+    except (OSError, EOFError, zlib.error):  # a corrupt .gz reads as binary
+        with path.open("rb") as fh:
+            head, gzipped = fh.read(HEAD_BYTES), False
     sn = Sniff(rel=rel, path=path, size=size, head=head)
     if is_binary(head):
         sn.binary = True
         return sn
     sn.text_head = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     stripped = sn.text_head.lstrip()
+    if gzipped:
+        sn.size = size + len(head)  # unknown; larger than the head, so JSON lines keep their last-line guard
+        if stripped[:1] == "{":
+            _sniff_jsonl(sn)
+        return sn
     if stripped[:1] in ("{", "[") and size <= MAX_JSON_BYTES:
         _sniff_json(sn)
     if sn.doc is None and sn.jsonl is None and _looks_yaml(sn):
@@ -109,22 +132,31 @@ def is_binary(head: bytes) -> bool:
 
 
 def _sniff_json(sn: Sniff) -> None:
+    """JSON lines are recognised from the head alone (a 1 GB JSONL log is never read here); anything
+    else that starts like JSON is parsed whole, keeping the decode error for the file's status."""
+    if _sniff_jsonl(sn):
+        return
     text = sn.path.read_text(encoding="utf-8", errors="replace").lstrip("\ufeff")
     try:
         sn.doc = unwrap(json.loads(text))
-        return
     except json.JSONDecodeError as exc:
         sn.json_error = exc
-    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+
+
+def _sniff_jsonl(sn: Sniff) -> bool:
+    lines = [ln for ln in sn.text_head.splitlines() if ln.strip()]
+    if sn.size > len(sn.head):
+        lines = lines[:-1]  # the last line of the head may be cut short
     parsed = []
     for ln in lines[:20]:
         try:
             parsed.append(json.loads(ln))
         except json.JSONDecodeError:
             break
-    if len(parsed) >= min(2, len(lines)) and parsed and all(isinstance(p, dict) for p in parsed):
+    if len(parsed) >= 2 and all(isinstance(p, dict) for p in parsed):
         sn.jsonl = [unwrap(p) for p in parsed]
-        sn.json_error = None
+        return True
+    return False
 
 
 def unwrap(doc: Any) -> Any:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from agent.models import LogRecord, LogSource
-from agent.sources.detect import unwrap
+from agent.sources.detect import open_text_bytes, unwrap
 from agent.sources.jsonpos import LineIndex, array_item_lines
 from agent.sources.levels import normalise_level
 from agent.sources.scrub import scrub
@@ -22,7 +22,7 @@ LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", 
               "severityText", "priority")
 MESSAGE_KEYS = ("msg", "message", "log", "text", "event", "body", "error", "err")
 SERVICE_KEYS = ("service", "service.name", "app", "application", "component", "logger", "name")
-DOCUMENT_FORMATS = ("otlp_json", "datadog_json")
+DOCUMENT_FORMATS = ("otlp_json", "datadog_json", "json_array")
 _PAIR = re.compile(r'([\w.@-]+)=("(?:[^"\\]|\\.)*"|\S*)')
 _LOGFMT_LINE = re.compile(r'^(?:time|ts|t|level|lvl)=')
 MAX_MESSAGE = 64 * 1024
@@ -140,7 +140,7 @@ def iter_logfmt(src: LogSource, lines: Iterator[tuple[int, str, bool]]) -> Itera
 
 def first_zoneless_line(path: Path, fmt: str, tz: Any) -> int | None:
     """The first of the head lines whose time has no zone (for the once-per-file warning)."""
-    with path.open("rb") as fh:
+    with open_text_bytes(path) as fh:
         for lineno, raw in enumerate(fh, start=1):
             if lineno > 200:
                 return None
@@ -193,7 +193,15 @@ def datadog_log_items(doc: Any) -> list[dict]:
 def document_count(doc: Any, fmt: str) -> int:
     if fmt == "otlp_json":
         return sum(1 for _ in _otlp_records(doc))
+    if fmt == "json_array":
+        return len(doc)
     return len(datadog_log_items(doc))
+
+
+def is_log_array(doc: Any) -> bool:
+    """A JSON array of log objects (e.g. exported from Kibana or Loki)."""
+    return isinstance(doc, list) and bool(doc) and looks_like_log_objects(doc[:10]) and \
+        all(isinstance(d, dict) for d in doc)
 
 
 def iter_document(src: LogSource) -> Iterator[LogRecord]:
@@ -206,6 +214,11 @@ def iter_document(src: LogSource) -> Iterator[LogRecord]:
             yield make_record(parse_any(rec.get("timeUnixNano") or rec.get("observedTimeUnixNano"), UTC)[0],
                               normalise_level(rec.get("severityText")) or normalise_level(rec.get("severityNumber")),
                               scrub(_text(body or "")), service or src.service, src.path, line or 1, "")
+        return
+    if src.format == "json_array":
+        tz = zone(src.timezone)
+        for obj, line in zip(doc, array_item_lines(text, ()) + [1] * len(doc)):
+            yield _record(obj, src, line, "", tz, True)
         return
     doc = unwrap(doc)
     items = datadog_log_items(doc)

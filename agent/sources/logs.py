@@ -7,19 +7,18 @@ timestamp (stack traces, wrapped messages) attach to the record before them.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
 from agent.models import LogRecord, LogSource
-from agent.sources import logfields
-from agent.sources.logfields import make_record
-from agent.sources.context import FileCtx
-from agent.sources.detect import Detector, Sniff, sniff
-from agent.sources.logshapes import BY_ID, MONTHS, SHAPES, LineState, Shape
 from agent.redact import redact
+from agent.sources import logfields
+from agent.sources.context import FileCtx
+from agent.sources.detect import Detector, Sniff, open_text_bytes, sniff
+from agent.sources.logfields import make_record
+from agent.sources.logshapes import BY_ID, MONTHS, SHAPES, LineState, Shape
 from agent.sources.scrub import flagged_lines
 from agent.sources.timeparse import zone
 
@@ -57,7 +56,7 @@ def _line_blocks(path: Path) -> Iterator[tuple[int, list[str | None], set[int]]]
     """(number of the first line, lines, indices that may need redaction) per ~1 MB block. Lines are cut
     to MAX_MESSAGE characters; NUL-laden lines (binary junk) become None so line numbers stay true."""
     lineno = 1
-    with path.open("rb") as fh:
+    with open_text_bytes(path) as fh:
         for chunk in _blocks(fh):
             lines: list[str | None] = chunk.decode("utf-8", errors="replace").split("\n")  # type: ignore[assignment]
             if chunk.endswith(b"\n"):
@@ -200,16 +199,26 @@ def parse_text(sn: Sniff, ctx: FileCtx) -> int:
 def _year(sn: Sniff, ctx: FileCtx, shape: Shape) -> int:
     """The year for yearless timestamps: the incident's (tickets, incident.yaml, other files), else a
     full date in the file itself, else the file's modification year. Always said in a warning."""
-    first_month = _first_month(sn, shape)
     ref = ctx.out.reference_time()
     if ref is not None:
-        year, how = ref.year - (1 if first_month and first_month - ref.month > 6 else 0), "the incident's date"
-    elif m := re.search(r"\b((?:19|20)\d{2})[-/.]\d{2}[-/.]\d{2}\b", sn.text_head):
-        year, how = int(m.group(1)), "a full date in the file"
+        year, how = ref.year + _wrap(_first_month(sn, shape), ref.month), "the incident's date"
     else:
-        year, how = datetime.fromtimestamp(sn.path.stat().st_mtime).year, "the file's modification time"
+        year, how = _own_year(sn)
     ctx.out.warnings.append(f"{sn.rel}:1: timestamps carry no year; used {year} from {how}")
     return year
+
+
+def _wrap(log_month: int | None, ref_month: int) -> int:
+    """-1 when the log starts in December of the year before a January incident, +1 the other way."""
+    if not log_month:
+        return 0
+    return -1 if log_month - ref_month > 6 else 1 if ref_month - log_month > 6 else 0
+
+
+def _own_year(sn: Sniff) -> tuple[int, str]:
+    if m := re.search(r"\b((?:19|20)\d{2})[-/.]\d{2}[-/.]\d{2}\b", sn.text_head):
+        return int(m.group(1)), "a full date in the file"
+    return datetime.fromtimestamp(sn.path.stat().st_mtime).year, "the file's modification time"
 
 
 def _first_month(sn: Sniff, shape: Shape) -> int | None:
@@ -223,7 +232,7 @@ def _first_month(sn: Sniff, shape: Shape) -> int | None:
 
 def count_lines(path: Path) -> int:
     count, last = 0, b"\n"
-    with path.open("rb") as fh:
+    with open_text_bytes(path) as fh:
         while block := fh.read(1 << 20):
             count += block.count(b"\n")
             last = block[-1:]
@@ -287,7 +296,16 @@ def parse_datadog_logs(sn: Sniff, ctx: FileCtx) -> int:
     return _add_source(sn, ctx, "datadog_json")
 
 
+def score_log_array(sn: Sniff) -> float:
+    return 0.7 if logfields.is_log_array(sn.doc) else 0.0
+
+
+def parse_log_array(sn: Sniff, ctx: FileCtx) -> int:
+    return _add_source(sn, ctx, "json_array")
+
+
 DETECTORS = [
+    Detector("log.json_array", score_log_array, parse_log_array, phase=4, kind="log"),
     Detector("log.text", score_text, parse_text, phase=4, kind="log"),
     Detector("log.jsonl", _json_log_score, parse_jsonl, phase=4, kind="log"),
     Detector("log.logfmt", score_logfmt, parse_logfmt, phase=4, kind="log"),
@@ -308,4 +326,5 @@ def source_for_file(path: str | Path, rel: str | None = None) -> LogSource:
         fmt = "logfmt"
     elif (shape := _text_shape(sn)[0]) is not None:
         fmt = shape.id
-    return LogSource(path=sn.rel, abs_path=str(p), format=fmt, service=service_for(sn.rel))
+    year = _own_year(sn)[0] if BY_ID.get(fmt) and BY_ID[fmt].needs_year else None
+    return LogSource(path=sn.rel, abs_path=str(p), format=fmt, service=service_for(sn.rel), year=year)

@@ -14,7 +14,7 @@ from agent.sources.detect import Detector, Sniff
 from agent.sources.timeparse import parse_iso, to_utc, zone
 
 KEYS = set(IncidentMeta.model_fields) - {"source_file"}
-ALIASES = {"team": "owning_team", "incident_id": "id", "name": "title", "start_time": "start", "started_at": "start",
+ALIASES = {"team": "owning_team", "incident_id": "id", "start_time": "start", "started_at": "start",
            "resolved_at": "resolved", "end": "resolved", "tz": "timezone", "sla": "sla_target",
            "followup": "follow_up", "follow_up_date": "follow_up", "sev": "severity"}
 _STRONG = {"title", "severity", "owning_team", "impact", "sla_target", "reviewers", "distribution", "timezone",

@@ -135,6 +135,14 @@ def _incident_events(inc: dict, ticket: TicketInfo, ctx: FileCtx, line: int | No
         who = ref_name(asg.get("assignee"))
         ctx.event(at, "ticket", "assign", f"Incident {label} assigned to {who}", line=line, actor=who,
                   service=svc, key=f"{key}:assign:{who}")
+    for req in inc.get("responder_requests") or []:
+        at = ctx.time(req.get("requested_at"))
+        targets = [ref_name((t.get("responder_request_target") or {}).get("incidents_responders", [{}])[0].get("user"))
+                   for t in req.get("responder_request_targets") or [] if isinstance(t, dict)]
+        who = ", ".join(t for t in targets if t) or "responders"
+        ctx.event(at, "ticket", "escalate", f"{ref_name(req.get('requester')) or 'Responder'} requested help from {who}",
+                  line=line, actor=ref_name(req.get("requester")), service=svc,
+                  key=f"{key}:escalate:{at.isoformat() if at else ''}")
     if ticket.resolved_at:
         ctx.event(ticket.resolved_at, "ticket", "resolve", f"PagerDuty incident {label} resolved", line=line,
                   service=svc, key=f"{key}:resolve")

@@ -16,6 +16,7 @@ UTC = timezone.utc
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Go's zero time and friends: "no value", not a real instant.
 _ZERO_YEARS = ("0001-", "0000-")
+_DECIMAL = re.compile(r"^\d+\.\d+$")
 _NUMERIC = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 _ZONE_NAME = re.compile(r"\s*(?:UTC|GMT|Z)$")
 _OFFSET_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
@@ -35,6 +36,10 @@ def zone(name: str | None) -> tzinfo:
 
 def from_epoch(value: float | int | str) -> datetime | None:
     """Epoch seconds, milliseconds, microseconds or nanoseconds, guessed from the magnitude."""
+    if isinstance(value, str) and _DECIMAL.match(value):  # "1709647500.000200": exact, no float rounding
+        whole, frac = value.split(".")
+        if int(whole) < 1e11:
+            return _EPOCH + timedelta(seconds=int(whole), microseconds=int(frac[:6].ljust(6, "0")))
     try:
         num = int(value) if isinstance(value, str) and value.isdigit() else float(value)
     except (TypeError, ValueError):

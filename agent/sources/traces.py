@@ -176,7 +176,40 @@ def parse_jaeger(sn: Sniff, ctx: FileCtx) -> int:
     return count
 
 
+def _datadog_spans(doc: Any) -> list[dict]:
+    return [d for d in items_of(doc, "data") if d.get("type") == "spans" and isinstance(d.get("attributes"), dict)] \
+        if isinstance(doc, dict) else []
+
+
+def score_datadog(sn: Sniff) -> float:
+    return 0.9 if _datadog_spans(sn.doc) else 0.0
+
+
+def parse_datadog(sn: Sniff, ctx: FileCtx) -> int:
+    count = 0
+    for item in _datadog_spans(sn.doc):
+        a = item["attributes"]
+        start, end = parse_any(a.get("start_timestamp"))[0], parse_any(a.get("end_timestamp"))[0]
+        if start is None:
+            continue
+        custom = a.get("custom") or {}
+        http = custom.get("http") if isinstance(custom.get("http"), dict) else {}
+        error = str(a.get("status", "")).lower() == "error" or bool(custom.get("error")) or \
+            _http_error({"http.status_code": http.get("status_code", 0)})
+        message = (custom.get("error") or {}).get("message", "") if isinstance(custom.get("error"), dict) else ""
+        ctx.out.spans.append(Span(
+            trace_id=str(a.get("trace_id", "")), span_id=str(a.get("span_id", "")),
+            parent_id=str(a["parent_id"]) if a.get("parent_id") not in (None, "", "0") else None,
+            service=str(a.get("service") or "unknown"), name=str(a.get("resource_name") or a.get("type") or ""),
+            start=start, duration_ms=(end - start).total_seconds() * 1000 if end else 0.0, error=error,
+            status_message=scrub(str(message)), attrs={"env": str(a.get("env", "")), "host": str(a.get("host", ""))},
+            source_file=ctx.rel))
+        count += 1
+    return count
+
+
 DETECTORS = [
+    Detector("datadog.spans", score_datadog, parse_datadog, kind="trace"),
     Detector("otlp.traces", score_otlp, parse_otlp, kind="trace"),
     Detector("jaeger.json", score_jaeger, parse_jaeger, kind="trace"),
 ]

@@ -1,0 +1,99 @@
+"""Mine several log files in parallel processes and merge their template tables.
+
+It pays when there are several big files and more than one core: parsing timestamps is most of the
+cost and is independent per file. Each worker returns only its bounded template table; the tables
+are merged by mining the templates themselves into one miner, in bundle order (deterministic).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+from agent.evidence.drain import TemplateMiner
+from agent.evidence.logs import MAX_COMMANDS, LogAnalysis, Template, TemplateStats, Window, analyze
+
+MIN_BYTES = 32 * 1024 * 1024  # below this the process start-up costs more than it saves
+
+
+def worth_it(paths: list[str]) -> int:
+    """Worker count to use, or 0 to stay in this process."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cpus < 2 or len(paths) < 2:
+        return 0
+    size = sum(Path(p).stat().st_size for p in paths if Path(p).exists())
+    return min(cpus, len(paths)) if size >= MIN_BYTES else 0
+
+
+def _one(args: tuple) -> LogAnalysis:
+    src, window = args
+    return analyze([src], window=window)
+
+
+def analyze_parallel(sources: list, *, window: Window, workers: int) -> LogAnalysis:
+    order = sorted(range(len(sources)), key=lambda i: -_size(sources[i].abs_path))  # big files first
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:
+        done = dict(zip(order, ex.map(_one, [(sources[i], window) for i in order])))
+    return merge([done[i] for i in range(len(sources))])
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def merge(parts: list[LogAnalysis]) -> LogAnalysis:
+    miner = TemplateMiner()
+    out = LogAnalysis()
+    merged: dict[int, TemplateStats] = {}
+    counts: dict[int, int] = {}
+    for part in parts:
+        _totals(out, part)
+        for t in sorted(part.templates, key=lambda t: t.id):
+            cluster = miner.add(t.template)
+            counts[cluster.id] = counts.get(cluster.id, 0) + t.count
+            st = merged.get(cluster.id)
+            merged[cluster.id] = t.stats if st is None else _combine(st, t.stats)
+            merged[cluster.id].id = cluster.id
+        out.commands.extend(part.commands)
+    out.commands = sorted(out.commands, key=lambda s: (s.time is None, s.time or 0, s.file, s.line))[:MAX_COMMANDS]
+    out.templates = sorted((Template(c.id, c.template, counts[c.id], merged[c.id]) for c in miner.clusters
+                            if c.id in merged), key=lambda t: (-t.count, t.id))
+    return out
+
+
+def _totals(out: LogAnalysis, part: LogAnalysis) -> None:
+    out.records += part.records
+    out.lines += part.lines
+    out.files += part.files
+    out.problems.extend(part.problems)
+    for attr, pick in (("first_time", min), ("last_time", max)):
+        a, b = getattr(out, attr), getattr(part, attr)
+        setattr(out, attr, b if a is None else a if b is None else pick(a, b))
+
+
+def _earlier(a, b):
+    if a is None or (b is not None and b.time is not None and (a.time is None or b.time < a.time)):
+        return b
+    return a
+
+
+def _combine(a: TemplateStats, b: TemplateStats) -> TemplateStats:
+    rank = {None: 0, "debug": 0, "info": 1, "warning": 2, "error": 3, "critical": 4}
+    a.level = a.level if rank[a.level] >= rank[b.level] else b.level
+    a.baseline += b.baseline
+    a.incident += b.incident
+    a.first = _earlier(a.first, b.first)
+    a.first_incident = _earlier(a.first_incident, b.first_incident)
+    if b.last is not None and (a.last is None or (b.last.time and a.last.time and b.last.time > a.last.time)):
+        a.last = b.last
+    a.examples = (a.examples + b.examples)[:3]
+    for minute, n in b.minutes.items():
+        a.minutes[minute] = a.minutes.get(minute, 0) + n
+    a.exception = a.exception or b.exception
+    a.services |= b.services
+    return a
