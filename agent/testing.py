@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from agent.llm.client import Answer, Messages, PermanentLLMError
+from agent.llm.client import Answer, Messages, PermanentLLMError, parse_json_answer
 from agent.models import Postmortem
 
 Reply = str | dict | Exception
@@ -41,10 +41,7 @@ class FakeLLM:
         if isinstance(reply, Exception):
             raise reply
         raw = reply if isinstance(reply, str) else json.dumps(reply)
-        try:
-            data, error = json.loads(raw), None
-        except json.JSONDecodeError as exc:
-            data, error = None, f"Invalid json output: {exc}"
+        data, error = parse_json_answer(raw)
         words = sum(len(c.split()) for _, c in messages)
         return Answer(raw=raw, data=data, parse_error=error, usage={"prompt_tokens": words, "completion_tokens": len(raw.split())})
 

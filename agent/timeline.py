@@ -17,6 +17,7 @@ TTR = resolution - start, all in minutes.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -138,9 +139,11 @@ def _detection(evs: list[Event]) -> Event | None:
     if page:
         before = [a for a in alerts if page.time - timedelta(hours=1) <= a.time <= page.time]
         return before[0] if before else page
-    signals = [e for e in evs if e.kind in ("alert_firing", "metric_change") or is_error(e)]
+    times = sorted(e.time.timestamp() for e in evs if e.kind in ("alert_firing", "metric_change") or is_error(e))
     for a in alerts:
-        if any(o is not a and abs((o.time - a.time).total_seconds()) <= 1800 for o in signals):
+        t = a.time.timestamp()
+        # another signal (not this alert itself) within 30 minutes
+        if bisect_right(times, t + 1800) - bisect_left(times, t - 1800) > 1:
             return a
     return alerts[0] if alerts else None
 

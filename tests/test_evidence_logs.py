@@ -53,6 +53,7 @@ def test_bad_input_binary_and_huge_line(tmp_path):
     assert res.records >= 2
     assert any("ok" in t.template for t in res.templates)
     assert any(p.startswith("junk.log:43: over-long line") for p in res.problems)  # the junk held 40 newlines
+    assert any(p.startswith("junk.log:1: binary data") for p in res.problems)
 
 
 def test_multiline_stack_trace_is_one_record_with_its_root_exception(tmp_path):

@@ -107,6 +107,24 @@ def test_markdown_fenced_and_wrapped_json_is_accepted():
     assert _sources(out) == {"llm"} and len(server.bodies) == 4
 
 
+def test_truncated_json_is_not_completed_into_a_half_sentence():
+    def truncated(body, n):
+        text = json.dumps(GOOD[prompt_name(body)])
+        return Scripted(text[: len(text) // 2])
+
+    out, _ = _draft(truncated)
+    assert _sources(out) == {"fallback"}
+    assert out.executive_summary == PM.executive_summary
+
+
+def test_reasoning_tags_and_fences_around_the_json_are_tolerated():
+    def thinker(body, n):
+        return Scripted("<think>the user wants {json}</think>\n```json\n" + json.dumps(GOOD[prompt_name(body)]) + "\n```")
+
+    out, _ = _draft(thinker)
+    assert _sources(out) == {"llm"}
+
+
 def test_invalid_json_is_re_asked_then_falls_back():
     out, server = _draft(lambda body, n: Scripted("Sure! Here is the postmortem: {oops"))
     assert _sources(out) == {"fallback"}

@@ -59,6 +59,7 @@ def test_only_agent_llm_imports_the_sdks():
     ("openai:qwen2.5", "http://127.0.0.1:8080/v1", None, "qwen2.5", "http://127.0.0.1:8080/v1", DUMMY_KEY),
     ("llama3.1:8b", "http://localhost:11434/v1", None, "llama3.1:8b", "http://localhost:11434/v1", DUMMY_KEY),
     ("openai-compatible:m", "http://h/v1", "k", "m", "http://h/v1", "k"),
+    ("gpt-4o-mini", None, "sk-x", "gpt-4o-mini", None, "sk-x"),
 ])
 def test_spec_parsing(spec, base, key, model, url, api_key):
     parsed = parse_spec(Settings(llm=spec, llm_base_url=base, llm_api_key=key))
@@ -68,6 +69,7 @@ def test_spec_parsing(spec, base, key, model, url, api_key):
 @pytest.mark.parametrize("spec,base,key,message", [
     ("openai:gpt-4o", None, None, "OPENAI_API_KEY"),
     ("mistral", None, None, "--llm-base-url"),
+    ("openai-compatible:m", None, "k", "--llm-base-url"),
     ("openai:", None, "k", "names no model"),
 ])
 def test_spec_errors_say_how_to_fix(spec, base, key, message):

@@ -14,6 +14,7 @@ from agent.settings import Settings
 
 _EVENT_ROLES = ("error_rate", "latency", "saturation")
 _PEOPLE_KINDS = {"acknowledge", "escalate", "assign", "chat", "note", "resolve", "other", "command", "mitigation"}
+_BULK_KINDS = {"chat", "log"}
 _SECTIONS = ("executive_summary", "impact", "timeline", "five_whys", "root_cause", "contributing_factors",
              "went_well", "went_wrong", "action_items", "lessons_learned")
 
@@ -71,6 +72,8 @@ def _events(bundle: Bundle, pack: EvidencePack, cites: Citations, shifts: list[m
     known = list(pack.events) + list(bundle.events)
     for ev in known + _record_events(bundle, known, cites):
         if not ev.evidence_id or not cites.exists(ev.evidence_id):
+            if ev.kind in _BULK_KINDS:
+                continue  # chat and log lines the evidence stage did not select stay out (large bundles)
             ev = ev.model_copy(update={"evidence_id": cites.for_event_or_add(ev)})
         out.append(ev)
     covered = {e.attrs.get("series") for e in known if e.kind == "metric_change"}

@@ -88,12 +88,12 @@ def executive_summary(ctx: Context, rc: RootCause) -> Claim:
     tl, v = ctx.timeline, ctx.values
     when = f"On {tl.start:%B} {tl.start.day}, {tl.start.year} at {tl.start:%H:%M} UTC" if tl.start \
         else "During this incident"
-    parts = [f"{when}, {v['service']} {v['symptom']} for {v['ttr']}."]
-    hyp = rc.hypothesis[:1].lower() + rc.hypothesis[1:]
-    parts.append(f"The working hypothesis ({rc.confidence:.0%} confidence, category {rc.category}) is that {hyp}")
     users = ctx.row("Users Affected")
-    if users:
-        parts.append(f"Users affected: {users}.")
+    affecting = f", affecting {users}{' of users' if users and users.endswith('%') else ''}" if users else ""
+    parts = [f"{when}, {v['service']} {v['symptom']} for {v['ttr']}{affecting}."]
+    hyp = rc.hypothesis if rc.hypothesis.startswith(tuple(ctx.services)) else rc.hypothesis[:1].lower() + \
+        rc.hypothesis[1:]
+    parts.append(f"The working hypothesis ({rc.confidence:.0%} confidence, category {rc.category}) is that {hyp}")
     if tl.mitigated or tl.resolved:
         rec = f"Service recovered at {fmt_time(tl.mitigated)}" if tl.mitigated else "Service recovered"
         parts.append(f"{rec} and the incident was resolved at {fmt_time(tl.resolved)}.")

@@ -61,12 +61,18 @@ class TemplateStats:
     baseline: int = 0
     incident: int = 0
     first: Seen | None = None
-    last: Seen | None = None
     first_incident: Seen | None = None
+    last_time: datetime | None = None  # the last occurrence, kept as plain fields: set on every line
+    last_file: str = ""
+    last_line: int = 0
     examples: list[Seen] = field(default_factory=list)
     minutes: dict[int, int] = field(default_factory=dict)
     exception: str | None = None
     services: set[str] = field(default_factory=set)
+
+    @property
+    def last(self) -> Seen | None:
+        return None if self.last_time is None else Seen(self.last_time, self.last_file, self.last_line, "")
 
 
 @dataclass(slots=True)
@@ -126,49 +132,86 @@ class LogMiner:
         self.result = LogAnalysis()
         self._cut = window.cutoff
         self._commands: dict[str, Seen] = {}
+        self._when: datetime | None = None
+        self._minute = 0
 
     def feed(self, rec: LogRecord, when: datetime | None) -> int:
-        text, exc = mining_text(rec)
-        cluster = self.miner.add(text)
+        text, exc = mining_text(rec) if "\n" in rec.message else (rec.message, None)
+        miner = self.miner
+        cluster = miner.add(text)
         st = self.stats.get(cluster.id)
         if st is None:
             st = self.stats[cluster.id] = TemplateStats(cluster.id)
         self._update(st, rec, when, exc)
         # a line whose masked text was seen before has the same words: only new shapes are searched
-        if self.miner.last_new and COMMAND_RE.search(text) \
-                and len(self._commands) < MAX_COMMANDS:
-            key = self.miner_key(text)
-            if key not in self._commands:
-                self._commands[key] = _seen(rec, when)
+        if miner.last_new and len(self._commands) < MAX_COMMANDS and COMMAND_RE.search(text):
+            self._commands.setdefault(text[:200], _seen(rec, when))
         return cluster.id
 
-    @staticmethod
-    def miner_key(text: str) -> str:
-        return text[:200]
-
     def _update(self, st: TemplateStats, rec: LogRecord, when: datetime | None, exc: str | None) -> None:
-        if _LEVEL_RANK[rec.level] > _LEVEL_RANK[st.level]:
-            st.level = rec.level
+        lvl = rec.level
+        if lvl is not None and lvl != st.level and _LEVEL_RANK[lvl] > _LEVEL_RANK[st.level]:
+            st.level = lvl
         if exc:
             st.exception = exc
-        if rec.service and len(st.services) < 8:
-            st.services.add(rec.service)
-        if st.first is None:
-            st.first = _seen(rec, when)
+        svc = rec.service
+        if svc is not None and svc not in st.services and len(st.services) < 8:
+            st.services.add(svc)
         if len(st.examples) < 3:
-            st.examples.append(st.first if not st.examples else _seen(rec, when))
+            seen = _seen(rec, when)
+            st.examples.append(seen)
+            if st.first is None:
+                st.first = seen
         if when is not None:
-            st.last = Seen(when, rec.source_file, rec.line, "")
-        if self._cut is not None and when is not None and when < self._cut:
-            st.baseline += 1
-            return
+            st.last_time, st.last_file, st.last_line = when, rec.source_file, rec.line
+            if self._cut is not None and when < self._cut:
+                st.baseline += 1
+                return
         st.incident += 1
         if st.first_incident is None:
             st.first_incident = _seen(rec, when)
         if when is not None:
-            minute = int(when.timestamp()) // 60
-            if minute in st.minutes or len(st.minutes) < MAX_MINUTES:
-                st.minutes[minute] = st.minutes.get(minute, 0) + 1
+            if when != self._when:
+                self._when, self._minute = when, int(when.timestamp()) // 60
+            minute, minutes = self._minute, st.minutes
+            if minute in minutes:
+                minutes[minute] += 1
+            elif len(minutes) < MAX_MINUTES:
+                minutes[minute] = 1
+
+    def run(self, records: Iterable[LogRecord], path: str, on_progress, assign) -> None:
+        """Feed one source's records; carry the last known time onto records without one."""
+        res = self.result
+        res.files += 1
+        last: datetime | None = None
+        first_t, last_t = res.first_time, res.last_time
+        for rec in records:
+            t = rec.time
+            if t is not None:
+                last = t
+                if first_t is None or t < first_t:
+                    first_t = t
+                if last_t is None or t > last_t:
+                    last_t = t
+            msg = rec.message
+            if ("\ufffd" in msg or "\x00" in msg or msg.endswith("]") and "...[truncated " in msg[-64:]) \
+                    and len(res.problems) < 20:
+                self._problem(rec)
+            tid = self.feed(rec, last)
+            res.records += 1
+            res.lines += msg.count("\n") + 1
+            if assign is not None:
+                assign(rec, tid, path)
+            if on_progress is not None and res.records % 20_000 == 0:
+                on_progress(20_000)
+        res.first_time, res.last_time = first_t, last_t
+
+    def _problem(self, rec: LogRecord) -> None:
+        where = f"{rec.source_file}:{rec.line}"
+        if "\x00" in rec.message or rec.message.count("\ufffd") > 8:
+            self.result.problems.append(f"{where}: binary data in a log line; mined as text")
+        elif "...[truncated " in rec.message[-64:]:
+            self.result.problems.append(f"{where}: over-long line truncated; the start was mined")
 
     def finish(self) -> LogAnalysis:
         res = self.result
@@ -195,34 +238,6 @@ def analyze(sources: list[LogSource], *, window: Window, reader: RecordReader | 
     """Mine every record of every source once. ``assign(record, template_id, file)`` sees each record."""
     reader = reader or default_reader()
     lm = LogMiner(window)
-    res = lm.result
     for src in sources:
-        res.files += 1
-        for rec, when in _timed(reader(src), res):
-            tid = lm.feed(rec, when)
-            res.records += 1
-            res.lines += rec.message.count("\n") + 1
-            if assign is not None:
-                assign(rec, tid, src.path)
-            if on_progress is not None and res.records % 20_000 == 0:
-                on_progress(20_000)
+        lm.run(reader(src), src.path, on_progress, assign)
     return lm.finish()
-
-
-def _timed(records: Iterable[LogRecord], res: LogAnalysis) -> Iterator[tuple[LogRecord, datetime | None]]:
-    """Carry the last known time onto records without one (continuations, untimed lines)."""
-    last: datetime | None = None
-    for rec in records:
-        when = rec.time or last
-        if rec.time is not None:
-            last = rec.time
-            if res.first_time is None or rec.time < res.first_time:
-                res.first_time = rec.time
-            if res.last_time is None or rec.time > res.last_time:
-                res.last_time = rec.time
-        if len(res.problems) < 20:
-            if "\x00" in rec.message[:4096]:
-                res.problems.append(f"{rec.source_file}:{rec.line}: binary data in a log line; mined as text")
-            elif "...[truncated " in rec.message[-48:]:
-                res.problems.append(f"{rec.source_file}:{rec.line}: over-long line truncated; the start was mined")
-        yield rec, when

@@ -89,8 +89,8 @@ def _combine(a: TemplateStats, b: TemplateStats) -> TemplateStats:
     a.incident += b.incident
     a.first = _earlier(a.first, b.first)
     a.first_incident = _earlier(a.first_incident, b.first_incident)
-    if b.last is not None and (a.last is None or (b.last.time and a.last.time and b.last.time > a.last.time)):
-        a.last = b.last
+    if b.last_time is not None and (a.last_time is None or b.last_time > a.last_time):
+        a.last_time, a.last_file, a.last_line = b.last_time, b.last_file, b.last_line
     a.examples = (a.examples + b.examples)[:3]
     for minute, n in b.minutes.items():
         a.minutes[minute] = a.minutes.get(minute, 0) + n

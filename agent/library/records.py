@@ -72,6 +72,11 @@ def _claims(items) -> list[str]:
     return [c.text for c in items]
 
 
+def _lead_trigger(pm: Postmortem) -> str:
+    """The best-ranked trigger candidate that was not ruled out."""
+    return next((c.text for c in pm.trigger_candidates if "ruled out" not in c.text.lower()), "")
+
+
 def _completed(pm: Postmortem) -> date | None:
     if pm.status.strip().lower() not in FINAL_STATUSES:
         return None
@@ -90,7 +95,7 @@ def from_postmortem(pm: Postmortem, *, link: str | None = None) -> Record:
         id=pm.incident_id, kind="postmortem", title=pm.title, summary=rc.hypothesis,
         body="\n".join(p for p in parts if p),
         date=pm.date, severity=pm.severity, services=list(pm.services), categories=[rc.category],
-        trigger=infer_trigger(" ".join(_claims(pm.trigger_candidates)) or rc.hypothesis), link=link,
+        trigger=infer_trigger(_lead_trigger(pm) or rc.hypothesis), link=link,
         started=tl.start, detected=tl.detected, acknowledged=tl.acknowledged, resolved=tl.resolved,
         completed=_completed(pm),
         action_items=[ActionRef(id=a.id, status=a.status, deadline=a.deadline) for a in pm.action_items],

@@ -7,6 +7,8 @@ endpoint constrains output, and an adapter may downgrade it after the endpoint r
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -25,6 +27,27 @@ class Answer:
     data: Any = None
     parse_error: str | None = None
     usage: dict[str, int] = field(default_factory=dict)
+
+
+_THINK = re.compile(r"<think>.*?</think>", re.S)
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
+
+
+def parse_json_answer(text: str | None) -> tuple[Any, str | None]:
+    """(object, None) or (None, why). Strict: a truncated answer is an error, never "completed".
+
+    Tolerates what chat models wrap JSON in: reasoning in <think> tags, a code fence, a sentence before."""
+    body = _THINK.sub("", text or "").strip()
+    fenced = _FENCE.search(body)
+    if fenced:
+        body = fenced.group(1)
+    start, end = body.find("{"), body.rfind("}")
+    if start < 0 or end < start:
+        return None, "no JSON object in the answer"
+    try:
+        return json.loads(body[start:end + 1]), None
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON: {exc}"
 
 
 class TransientLLMError(LLMError):

@@ -14,7 +14,9 @@ import threading
 import openai
 from langchain_openai import ChatOpenAI
 
-from agent.llm.client import STRUCTURED_METHODS, Answer, Messages, PermanentLLMError, TransientLLMError, UnsupportedFormat
+from agent.llm.client import (
+    STRUCTURED_METHODS, Answer, Messages, PermanentLLMError, TransientLLMError, UnsupportedFormat, parse_json_answer,
+)
 from agent.llm.spec import ModelSpec
 
 # Reasoning models reject temperature=0; everything else gets it for repeatable drafts.
@@ -60,14 +62,14 @@ class OpenAIChat:
             raise _translate(exc, method) from exc
         except Exception as exc:  # noqa: BLE001 - a 200 with a body that is not a chat completion
             raise PermanentLLMError(f"unusable response from the endpoint: {type(exc).__name__}: {exc}"[:300]) from exc
-        raw = out["raw"]
-        error = out.get("parsing_error")
-        return Answer(
-            raw=_raw_text(raw),
-            data=out.get("parsed"),
-            parse_error=str(error).split("\n")[0] if error else None,
-            usage=_usage(raw),
-        )
+        raw, text = out["raw"], _raw_text(out["raw"])
+        if method == "function_calling":
+            error = out.get("parsing_error")
+            data, why = out.get("parsed"), str(error).split("\n")[0] if error else None
+        else:
+            # Our own strict parse: langchain's JSON parser "completes" a truncated answer.
+            data, why = parse_json_answer(text)
+        return Answer(raw=text, data=data, parse_error=why, usage=_usage(raw))
 
 
 def _raw_text(message) -> str:

@@ -1,8 +1,8 @@
 """Parse ``--llm SPEC`` into what the adapter needs; the only place that decides endpoint and key.
 
 Accepted specs: ``offline``; ``openai:MODEL`` (api.openai.com unless a base URL is given);
-``openai-compatible:MODEL`` or a bare ``MODEL`` (needs ``--llm-base-url`` / ``OPENAI_BASE_URL``;
-vLLM, Ollama, llama.cpp, Azure OpenAI's v1 endpoint).
+``openai-compatible:MODEL`` (needs ``--llm-base-url`` / ``OPENAI_BASE_URL``: vLLM, Ollama, llama.cpp,
+Azure OpenAI's v1 endpoint); a bare ``MODEL`` goes to the base URL if one is set, else to OpenAI with a key.
 """
 
 from __future__ import annotations
@@ -43,11 +43,12 @@ def parse_spec(settings: Settings) -> ModelSpec:
     if not model:
         raise LLMError(f"--llm {spec!r} names no model; use e.g. --llm openai:gpt-4o-mini")
     base_url = (settings.llm_base_url or "").strip() or None
-    if prefix != "openai:" and base_url is None:
-        raise LLMError(
-            f"--llm {spec!r} needs an OpenAI-compatible endpoint: pass --llm-base-url URL or set OPENAI_BASE_URL"
-        )
     key = settings.llm_api_key
+    if prefix == "openai-compatible:" and base_url is None or not prefix and base_url is None and not key:
+        raise LLMError(
+            f"--llm {spec!r} needs an OpenAI-compatible endpoint: pass --llm-base-url URL or set OPENAI_BASE_URL "
+            "(or set OPENAI_API_KEY to use api.openai.com)"
+        )
     if not key and base_url is None:
         raise LLMError("no OPENAI_API_KEY is set for api.openai.com; set it or pass --llm-base-url for a local server")
     return ModelSpec(model=model, base_url=base_url, api_key=key or DUMMY_KEY, structured=settings.llm_structured)

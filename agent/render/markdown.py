@@ -158,7 +158,8 @@ def _evidence_item(e: Evidence) -> list[str]:
 
 
 def appendix(pm: Postmortem) -> str:
-    by_id = {e.id: e for e in pm.evidence}
+    flagged = {f.evidence_id for f in pm.chat_flags if f.evidence_id}  # blameful chat is never quoted
+    by_id = {e.id: e for e in pm.evidence if e.id not in flagged}
     cited = [by_id[i] for i in cited_ids(pm) if i in by_id]
     lines = ["## Appendix: Supporting Evidence", ""]
     for title, kinds in _APPENDIX:
@@ -185,9 +186,13 @@ def reviewer_notes(pm: Postmortem) -> list[str]:
         return []
     lines = ["### Reviewer notes", "", "Chat messages that may read as blameful (not quoted here; review them in "
              "the source):", ""]
-    for f in sorted(pm.chat_flags, key=lambda f: f.time):
-        lines.append(f"- {f.time:%Y-%m-%d %H:%M:%S} UTC in #{f.channel.lstrip('#')} (ts {f.ts}, rule {f.rule})"
-                     f"{cite([f.evidence_id] if f.evidence_id else [])}")
+    by_ts: dict[str, list] = {}
+    for f in sorted(pm.chat_flags, key=lambda f: (f.time, f.ts, f.rule)):
+        by_ts.setdefault(f.ts, []).append(f)
+    for ts, flags in by_ts.items():
+        f = flags[0]
+        rules = ", ".join(dict.fromkeys(x.rule for x in flags))
+        lines.append(f"- {f.time:%Y-%m-%d %H:%M:%S} UTC in #{f.channel.lstrip('#')} (ts {ts}; {rules})")
     return lines + [""]
 
 

@@ -1,36 +1,43 @@
 """Redaction at ingestion, with a cheap pre-check so clean text skips the full rule set.
 
-``agent.redact.redact`` runs about ten regexes over every text (~20 us per log line). A text can only
+``agent.redact.redact`` runs a dozen regexes over every text (20-150 us per log line). A text can only
 match a rule if it holds one of the trigger substrings below, so we look for those first (for log
-files, once per 1 MB block rather than per line); any hit sends the text through the full ``redact``.
+files once per 1 MB block, not per line); any hit sends the text through the full ``redact``.
 The triggers are a deliberate superset of the rules in agent/redact.py; tests/test_sources_scrub.py
-checks them against a sample of every rule.
+holds a sample of every rule and fails when a rule is added without one.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 
 from agent.redact import redact
 
-# Lower-case substrings; a text needs the full redactor only if its lower-cased form holds one.
-# Covered without their own trigger: PRIVATE KEY blocks contain "key"; user:password@host contains "@".
-TRIGGERS = ("@", "eyj", "bearer", "akia", "asia", "aiza", "sk-", "sk_", "xox", "glpat-", "key", "secret", "token",
-            "passw", "pwd")
-# The phone rule needs "ddd<sep>dddd" and the GitHub token rule "gh[pousr]_": one translated copy
-# (digits -> 0, separators -> '.', p/o/u/s/r -> p) turns both into plain literals.
+# Lower-case substrings; a text needs the full redactor if its lower-cased form holds one.
+# PRIVATE KEY blocks contain "key"; "sig" covers signature; "session" covers session ids.
+TRIGGERS = ("eyj", "bearer", "basic", "token", "akia", "asia", "agpa", "aida", "aroa", "sk-", "sk_", "rk_", "xox",
+            "aiza", "glpat-", "ya29.", "npm_", "hf_", "sg.", "hooks.slack.com", "discord", "key", "secret", "passw",
+            "pwd", "sig", "credential", "session")
+# Phone numbers and GitHub tokens in a translated copy (digits -> 0, space . - -> '.', p o u s r -> p):
+# (ddd) ddd-dddd / ddd.ddd.dddd, +d ddd ..., +dddddddddd, gh[pousr]_, github_pat_.
 _SHAPE_TABLE = bytes.maketrans(b"0123456789 .-pousr", b"0000000000...ppppp")
 _SHAPE_STR = str.maketrans("0123456789 .-pousr", "0000000000...ppppp")
-_SHAPE_MARKS = ("000.0000", "ghp_", "githpb_pat_")
+_SHAPE_MARKS = ("000.000.0000", ").000.0000", "+0.00", "+00.00", "+000.00", "+0000000000", "ghp_", "githpb_pat_")
+# '@' is common in logs (Java's Object@1a2b); only an e-mail domain or a URL with credentials counts.
+_AT_RULES = re.compile(rb"@[A-Za-z0-9.-]+\.[A-Za-z]{2}|://")
+_TRIGGER_BYTES = [t.encode() for t in TRIGGERS]
+_MARK_BYTES = [m.encode() for m in _SHAPE_MARKS]
 
 
 def needs_redaction(text: str) -> bool:
     low = text.lower()
-    for trigger in TRIGGERS:
-        if trigger in low:
-            return True
+    if any(trigger in low for trigger in TRIGGERS):
+        return True
     shaped = text.translate(_SHAPE_STR)
-    return any(mark in shaped for mark in _SHAPE_MARKS)
+    if any(mark in shaped for mark in _SHAPE_MARKS):
+        return True
+    return "@" in text and _AT_RULES.search(text.encode("utf-8", "replace")) is not None
 
 
 def scrub(text: str | None) -> str:
@@ -43,27 +50,28 @@ def scrub(text: str | None) -> str:
 def flagged_lines(block: bytes) -> set[int]:
     """0-based indices of the lines of ``block`` (split on b"\\n") that may need redaction."""
     hits: list[int] = []
-    _find_all(block.lower(), _TRIGGER_BYTES, hits)
-    _find_all(block.translate(_SHAPE_TABLE), _MARK_BYTES, hits)
-    if not hits:
+    low = block.lower()
+    for needle in _TRIGGER_BYTES:
+        _positions(low, needle, hits)
+    shaped = block.translate(_SHAPE_TABLE)
+    for mark in _MARK_BYTES:
+        _positions(shaped, mark, hits)
+    at_hits = _positions(block, b"@", [])
+    if not hits and not at_hits:
         return set()
-    newlines = [i for i in _positions(block, b"\n")]
-    return {bisect.bisect_left(newlines, pos) for pos in hits}
+    newlines = _positions(block, b"\n", [])
+    flagged = {bisect.bisect_left(newlines, pos) for pos in hits}
+    for idx in {bisect.bisect_left(newlines, pos) for pos in at_hits} - flagged:
+        start = newlines[idx - 1] + 1 if idx else 0
+        end = newlines[idx] if idx < len(newlines) else len(block)
+        if _AT_RULES.search(block, start, end):
+            flagged.add(idx)
+    return flagged
 
 
-_TRIGGER_BYTES = [t.encode() for t in TRIGGERS]
-_MARK_BYTES = [m.encode() for m in _SHAPE_MARKS]
-
-
-def _find_all(haystack: bytes, needles: list[bytes], out: list[int]) -> None:
-    for needle in needles:
-        out.extend(_positions(haystack, needle))
-
-
-def _positions(haystack: bytes, needle: bytes) -> list[int]:
-    found = []
+def _positions(haystack: bytes, needle: bytes, out: list[int]) -> list[int]:
     pos = haystack.find(needle)
     while pos >= 0:
-        found.append(pos)
+        out.append(pos)
         pos = haystack.find(needle, pos + 1)
-    return found
+    return out
