@@ -180,3 +180,10 @@ def test_bundle_round_trips_through_json(tmp_path):
     b = load_bundle(tmp_path)
     assert type(b).model_validate_json(b.model_dump_json()) == b
     assert [e.time for e in b.events] == sorted(e.time for e in b.events)
+
+
+def test_a_single_file_is_a_bundle_of_one(tmp_path):
+    p = write(tmp_path, "page.json", pd_incident())
+    write(tmp_path, "other.log", "2024-03-05T14:00:00Z INFO not part of it\n")
+    b = load_bundle(p)
+    assert [f.path for f in b.files] == ["page.json"] and not b.logs and b.tickets

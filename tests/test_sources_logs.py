@@ -156,3 +156,12 @@ def test_gzipped_rotated_log_is_streamed(tmp_path):
     b = load_bundle(tmp_path)
     assert b.files[0].format == "log.iso8601" and b.files[0].records == 3 and b.logs[0].service == "app"
     assert [(r.line, r.level) for r in iter_records(b.logs[0])] == [(1, "error"), (3, "info")]
+
+
+def test_gzipped_json_lines(tmp_path):
+    import gzip
+
+    with gzip.open(tmp_path / "svc.jsonl.gz", "wt") as fh:
+        fh.write('{"ts":"2024-03-05T14:00:00Z","level":"error","msg":"a"}\n{"ts":"2024-03-05T14:00:01Z","msg":"b"}\n')
+    b = load_bundle(tmp_path)
+    assert b.files[0].format == "log.jsonl" and [r.message for r in iter_records(b.logs[0])] == ["a", "b"]

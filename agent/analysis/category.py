@@ -41,6 +41,8 @@ def choose(mech: Mechanism, trigger: Candidate | None) -> Verdict:
          ids.get("security", [])),
         (s.get("data_loss", 0) >= 2, "data-loss/operator-action", "errors show missing or deleted data",
          ids.get("data_loss", [])),
+        (trigger is not None and trigger.kind == "capacity", "capacity/resource-exhaustion",
+         "a capacity change (servers added or removed) preceded the onset", trigger.evidence_ids if trigger else []),
         (trigger is not None and trigger.kind == "config_change", "config-change",
          "a configuration change preceded the onset", trigger.evidence_ids if trigger else []),
         (trigger is not None and trigger.kind == "deploy", "bad-deploy",

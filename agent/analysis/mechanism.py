@@ -27,9 +27,12 @@ SIGNALS: dict[str, re.Pattern[str]] = {
     "saturation": re.compile(r"pool (?:is )?exhausted|exhaust|too many (?:connections|open files|clients)"
                              r"|out of memory|\boom\b|oomkill|no space left|disk (?:is )?full|queue (?:is )?full"
                              r"|rate.?limit|throttl|max(?:imum)?[ _]connections|saturat|resource(?:s)? exhausted"
-                             r"|heap space|cannot allocate|remaining connection slots", re.I),
+                             r"|heap space|cannot allocate|remaining connection slots|unable to create (?:new )?native thread"
+                             r"|thread limit|threads-max|fork rejected|resource temporarily unavailable", re.I),
     "dependency": re.compile(r"upstream|downstream|dependency|bad gateway|\b50[234]\b.{0,40}(?:from|upstream)"
-                             r"|circuit.?breaker|service unavailable|failed to call|error calling", re.I),
+                             r"|circuit.?breaker|service unavailable|failed to call|error calling|discovery unavailable"
+                           r"|no (?:healthy )?(?:endpoints|upstreams?|backends?)|(?:vendor|provider|third.party) .{0,30}"
+                           r"(?:error|fail|timeout|timed out)", re.I),
     "network": re.compile(r"timed? ?out|timeout|connection refused|connection reset|econnrefused|econnreset"
                           r"|packet loss|\bbgp\b|\bdns\b|nxdomain|servfail|no route to host|host unreachable"
                           r"|network is unreachable|broken pipe|i/o timeout", re.I),
@@ -71,6 +74,9 @@ class Mechanism:
 
 _ERRORISH = re.compile(r"\b(error|err|fatal|critical|crit|exception|fail\w*|panic|refused|timeout|timed out"
                        r"|exhausted|5\d\d)\b", re.I)
+
+
+_WARN = re.compile(r"\bwarn(?:ing)?\b", re.I)
 
 
 def _is_error_evidence(e: Evidence) -> bool:
@@ -166,6 +172,8 @@ def _score_signals(mech: Mechanism, pack: EvidencePack, start: datetime | None, 
         # telemetry only: changes, tickets and chat describe responses (e.g. "raise max_connections")
         if e.kind not in _TELEMETRY or signature(e.excerpt) in noise or not _in_window(e.time, start, end):
             continue
+        if e.kind in ("log", "log_template") and not _ERRORISH.search(e.excerpt) and not _WARN.search(e.excerpt):
+            continue  # an info line ("discovery mode changed to dns") records a response, not a failure
         eid, text = e.id, e.excerpt + " " + e.summary
         for name, pattern in SIGNALS.items():
             if pattern.search(text):
@@ -192,6 +200,10 @@ def _saturation(mech: Mechanism, shifts: list[ms.Shift], citations: Citations) -
 
 _PEER_LABEL = re.compile(r"\b(?:peer|upstream|dependency|downstream|remote_service|destination_service|"
                          r"target_service|backend|vendor)=\"?([A-Za-z][\w.-]*)")
+# "no endpoints from Traffic Director", "errors from Payments Gateway": a capitalised provider name after a failure
+_FAILED_FROM = re.compile(r"\b(?:no \w+|errors?|failures?|timeouts?|503s?|502s?)\s+from\s+((?:[A-Z][\w-]*\s?){1,3})")
+_UNAVAILABLE = re.compile(r"(?i)\b((?:service )?discovery|dns|registry|identity provider|idp|auth(?:entication)? service|"
+                          r"metadata service|config(?:uration)? service|vendor|provider)\s+(?:is\s+)?(?:unavailable|down|unreachable)")
 _CLIENT = re.compile(r"'([A-Z][A-Za-z0-9]+)Client\.|\[([a-z][\w-]*?)-client\]")
 
 
@@ -204,11 +216,12 @@ def _dependency(mech: Mechanism, pack: EvidencePack, primary: str | None, start:
 
     def vote(name: str, weight: int, eid: str | None, t: datetime | None) -> None:
         name = name.strip(".-").lower()
+        name = "service discovery" if name == "discovery" else name
         if not name or (primary and name == primary.lower()):
             return
         names[name] += weight
-        if eid:
-            ids.setdefault(name, []).append(eid)
+        if eid:  # the strongest evidence (traces, findings) first: it usually names the dependency best
+            ids.setdefault(name, []).insert(0, eid) if weight >= 3 else ids.setdefault(name, []).append(eid)
         if t and (name not in first or t < first[name]):
             first[name] = t
 
@@ -220,6 +233,8 @@ def _dependency(mech: Mechanism, pack: EvidencePack, primary: str | None, start:
             vote(m.group(1), 1, e.id, e.time)
         for m in _CLIENT.finditer(e.excerpt):
             vote(m.group(1) or m.group(2), 2, e.id, e.time)
+        for m in list(_FAILED_FROM.finditer(e.excerpt)) + list(_UNAVAILABLE.finditer(e.excerpt)):
+            vote(m.group(1).strip(), 2, e.id, e.time)
     for f in pack.findings:
         if f.role not in ("mechanism", "symptom") or (window and f.time and f.time < window):
             continue
@@ -228,6 +243,8 @@ def _dependency(mech: Mechanism, pack: EvidencePack, primary: str | None, start:
             vote(m.group(1), 3, eid, f.time)
         for m in _CLIENT.finditer(f.text):
             vote(m.group(1) or m.group(2), 3, eid, f.time)
+        for m in list(_FAILED_FROM.finditer(f.text)) + list(_UNAVAILABLE.finditer(f.text)):
+            vote(m.group(1).strip(), 3, eid, f.time)
         dep = f.attrs.get("dependency")
         if isinstance(dep, str) and dep:
             vote(dep, 3, eid, f.time)

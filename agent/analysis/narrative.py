@@ -22,7 +22,9 @@ def five_whys(ctx: Context) -> FiveWhys:
     trigger_ids = ctx.ids(ctx.trigger.evidence_ids if ctx.trigger else [], ctx.phase_ids("start"), cause_ids)
     detect_ids = ctx.ids(ctx.phase_ids("detection"), ctx.phase_ids("start"))
     answer1 = f"{v['service']} {v['symptom']} from {fmt_time(ctx.timeline.start)}."
-    answer2 = f"The failure shows as {v['mechanism']}."
+    answer2 = _capital(text.fill(text.by_category("answer2", _answer2_key(ctx)), v), tuple(ctx.services))
+    # why 2 names the mechanism *and* what set it off, so the first two whys already cite the trigger
+    mech_ids = ctx.citations.valid(mech_ids[:2] + _origin_ids(ctx))[:5]
     a4 = text.get("answer4", "with_trigger" if ctx.trigger else "without_trigger")
     whys = [
         Why(question=text.fill(q["q1"], v), answer=answer1, evidence_ids=symptom_ids),
@@ -33,6 +35,22 @@ def five_whys(ctx: Context) -> FiveWhys:
         Why(question=text.fill(q["q5"], v), answer=_capital(text.fill(_answer5(ctx), v)), evidence_ids=detect_ids),
     ]
     return FiveWhys(problem_statement=problem_statement(ctx), whys=whys)
+
+
+def _answer2_key(ctx: Context) -> str:
+    if ctx.trigger is not None:
+        return "after_change"
+    if ctx.mech.dependency and ctx.verdict.category == "dependency-failure":
+        return "dependency"
+    return "default"
+
+
+def _origin_ids(ctx: Context) -> list[str]:
+    """Evidence for where the failure came from: the trigger change, else the category's own evidence
+    (expired certificate, failing dependency), at most two items."""
+    ids = list(ctx.trigger.evidence_ids[:1]) if ctx.trigger else []
+    ids += ctx.verdict.evidence_ids[:1] + ctx.mech.dependency_ids[:1]
+    return ctx.citations.valid(ids)[:2]
 
 
 def _q3(q: dict, category: str) -> str:

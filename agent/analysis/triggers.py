@@ -27,7 +27,7 @@ DESTRUCTIVE = re.compile(
 
 @dataclass
 class Candidate:
-    kind: str  # deploy | config_change | command | rollback | other
+    kind: str  # deploy | config_change | capacity | command | rollback | other
     time: datetime
     service: str | None
     label: str
@@ -41,7 +41,7 @@ class Candidate:
 
 def label_for(kind: str, service: str | None, detail: str, t: datetime) -> str:
     """'the deploy of api (v2.3.1) at 13:52 UTC': names systems and versions, never people."""
-    noun = {"deploy": "the deploy", "config_change": "the configuration change", "command": "the operator command",
+    noun = {"deploy": "the deploy", "capacity": "the capacity change", "config_change": "the configuration change", "command": "the operator command",
             "rollback": "the rollback"}.get(kind, "the change")
     target = f" of {service}" if service and kind != "command" else ""
     detail = " ".join(detail.split())
@@ -113,12 +113,23 @@ def service_of(service: str | None, text: str, failing: list[str]) -> str | None
     return words[0] if words else service
 
 
+_CAPACITY_WORDS = re.compile(r"(?i)\b(capacity (?:addition|increase|change|expansion)|add(?:ed|ing)? (?:\d+ )?(?:new )?"
+                             r"(?:servers|hosts|nodes|instances|capacity)|scal(?:e|ed|ing) (?:up|out|in|down)|"
+                             r"resiz(?:e|ed|ing)|(?:more|new) (?:servers|hosts|nodes|instances)|fleet (?:size|expansion))")
+# An operator command that takes many machines down at once: not data loss, but an operator action all the same.
+DISRUPTIVE = re.compile(r"(?i)\b(reboot|shutdown|shut down|power[- ]?(?:off|cycle)|halt|restart(?:ing)?|drain|"
+                        r"failover|decommission|terminate|kill)\b.{0,60}\b(all|every|entire|whole|\d{2,})\b|"
+                        r"\bno (?:node |host )?filter\b|\bALL\b.{0,30}\b(?:servers|hosts|nodes)\b")
+
 _CONFIG_WORDS = re.compile(r"(?i)\b(config|configuration|routes?|routing|flags?|feature[- ]flag|settings?|parameters?|"
                            r"polic(?:y|ies)|rules?|dns record|firewall|terraform|values\.ya?ml)\b")
 
 
 def kind_of(kind: str, text: str) -> str:
-    """A feed's 'deploy' that only pushes configuration is a config change."""
+    """A feed's 'deploy' that only pushes configuration is a config change; one that adds or removes
+    servers is a capacity change."""
+    if kind in ("deploy", "config_change", "other") and _CAPACITY_WORDS.search(text):
+        return "capacity"
     if kind == "deploy" and _CONFIG_WORDS.search(text) and not re.search(r"(?i)\bdeploy|\brelease\b|\bbuild\b", text):
         return "config_change"
     return kind
@@ -129,7 +140,7 @@ def _from_change(c: Change, citations: Citations, failing: list[str]) -> Candida
     svc = service_of(c.service, c.description, failing)
     kind = kind_of(c.kind, c.description)
     return Candidate(kind, c.time, svc, label_for(kind, svc, detail, c.time),
-                     [citations.for_change(c)], destructive=bool(DESTRUCTIVE.search(c.description)))
+                     [citations.for_change(c)], destructive=_destructive(kind, c.description))
 
 
 def _from_event(ev: Event, citations: Citations, failing: list[str]) -> Candidate:
@@ -137,7 +148,11 @@ def _from_event(ev: Event, citations: Citations, failing: list[str]) -> Candidat
     svc = service_of(ev.service, ev.text, failing)
     kind = kind_of(ev.kind, ev.text)
     return Candidate(kind, ev.time, svc, label_for(kind, svc, detail, ev.time),
-                     [citations.for_event_or_add(ev)], destructive=bool(DESTRUCTIVE.search(ev.text)))
+                     [citations.for_event_or_add(ev)], destructive=_destructive(kind, ev.text))
+
+
+def _destructive(kind: str, text: str) -> bool:
+    return bool(DESTRUCTIVE.search(text)) or (kind == "command" and bool(DISRUPTIVE.search(text)))
 
 
 def _strip_actor(text: str, actor: str | None) -> str:
@@ -162,6 +177,8 @@ def _score(c: Candidate, onset: datetime, failing: list[str], hinted: set[str]) 
         c.distractor, c.why_not = True, "it happened after the failures began"
     elif c.kind == "command" and not c.destructive:
         c.score *= 0.5
+    elif c.kind == "command":  # a command that removes data or takes machines down, right before the onset
+        c.score += 0.4
     else:
         c.score += 0.3 if named else 0.1 + 0.05 * min(len(c.attrs.get("overlap", [])), 4)
     return c

@@ -73,7 +73,7 @@ class Budget:
         with self._lock:
             self._held_calls, self._held_tokens = prompts, tokens_each
 
-    def take(self, prompt_name: str, tokens: int) -> None:
+    def take(self, prompt_name: str, tokens: int, *, retry: bool = False) -> None:
         """Reserve one request of ``tokens`` prompt tokens or raise ``BudgetExceeded``."""
         with self._lock:
             if self._silent >= SILENT_LIMIT:
@@ -91,6 +91,7 @@ class Budget:
                     f"limit {self.max_prompt_tokens})"
                 )
             self.calls += 1
+            self.retries += int(retry)
             self.prompt_tokens += tokens
             self.largest_prompt = max(self.largest_prompt, tokens)
             self.per_prompt[prompt_name] = self.per_prompt.get(prompt_name, 0) + 1
@@ -120,10 +121,6 @@ class Budget:
             self._silent = 0
             self.reported_prompt_tokens += int(usage.get("prompt_tokens", 0) or 0)
             self.completion_tokens += int(usage.get("completion_tokens", 0) or 0)
-
-    def note_retry(self) -> None:
-        with self._lock:
-            self.retries += 1
 
     def note_reask(self) -> None:
         with self._lock:

@@ -189,14 +189,13 @@ def send(client: ChatClient, messages: Callable[[], Messages], schema: dict, *, 
         stop=stop_after_attempt(policy.max_retries + 1),
         wait=lambda state: _wait(state, policy.backoff_s),
         retry=retry_if_exception_type(TransientLLMError),
-        before_sleep=lambda _: budget.note_retry(),
         reraise=True,
     )
     last: list[TransientLLMError] = []
 
     def attempt():
         try:
-            return _send_once(client, messages, schema, prompt_id, budget)
+            return _send_once(client, messages, schema, prompt_id, budget, retry=bool(last))
         except TransientLLMError as exc:
             last.append(exc)
             budget.note_silence(exc.timeout)
@@ -216,25 +215,28 @@ def _wait(state, backoff_s: float) -> float:
     return min(max(backoff_s * 2 ** (state.attempt_number - 1), retry_after), MAX_WAIT_S)
 
 
-def _send_once(client: ChatClient, messages: Callable[[], Messages], schema: dict, prompt_id: str, budget: Budget):
+def _send_once(client: ChatClient, messages: Callable[[], Messages], schema: dict, prompt_id: str, budget: Budget, *,
+               retry: bool):
     if not getattr(client, "auto", False):
-        return _request(client, messages, schema, prompt_id, budget)
+        return _request(client, messages, schema, prompt_id, budget, retry)
     # While the method is unproven one request probes alone, so parallel prompts do not each
     # spend calls on the same refusals.
     if not budget.claim_probe():
         budget.wait_settled(PROBE_WAIT_S)
-        return _request(client, messages, schema, prompt_id, budget)
+        return _request(client, messages, schema, prompt_id, budget, retry)
     try:
-        return _request(client, messages, schema, prompt_id, budget)
+        return _request(client, messages, schema, prompt_id, budget, retry)
     finally:
         budget.settle()
 
 
-def _request(client: ChatClient, messages: Callable[[], Messages], schema: dict, prompt_id: str, budget: Budget):
+def _request(client: ChatClient, messages: Callable[[], Messages], schema: dict, prompt_id: str, budget: Budget,
+             retry: bool):
     while True:
         method, sent = client.structured_method, messages()
         wire_schema = _schema_tokens(schema) if method != "json_mode" else 0
-        budget.take(prompt_id, count_messages(sent) + wire_schema)
+        budget.take(prompt_id, count_messages(sent) + wire_schema, retry=retry)
+        retry = False  # a format downgrade is not a retry
         try:
             answer = client.complete(sent, schema, schema_name=prompt_id.split(".")[0])
         except UnsupportedFormat:

@@ -29,7 +29,7 @@ def open_bundle(path: Path) -> Path:
     if path.is_dir():
         return path
     if not is_archive(path):
-        raise BundleError("not a directory or a .zip/.tar.gz/.tgz archive", file=str(path))
+        raise BundleError("not a directory, a log/data file or a .zip/.tar.gz/.tgz archive", file=str(path))
     dest = Path(tempfile.mkdtemp(prefix="postmortem-bundle-"))
     atexit.register(shutil.rmtree, dest, True)
     if path.name.lower().endswith(".zip"):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from agent.errors import BundleError
 from agent.models import Bundle, FileStatus, IncidentMeta
-from agent.sources.archive import open_bundle
+from agent.sources.archive import is_archive, open_bundle
 from agent.sources.context import Collected, FileCtx
 from agent.sources.detect import Detector, Sniff, keys_of, sniff
 from agent.sources.registry import REGISTRY
@@ -24,8 +24,11 @@ def load_bundle(path: str | Path) -> Bundle:
     Broken files (malformed JSON, binary, bad YAML) are recorded with status "error" and skipped.
     """
     given = Path(path).expanduser()
-    root = open_bundle(given).resolve()
-    files = _walk(root)
+    if given.is_file() and not is_archive(given):  # a single file is a bundle of one
+        root, files = given.parent.resolve(), [given.resolve()]
+    else:
+        root = open_bundle(given).resolve()
+        files = _walk(root)
     if not files:
         raise BundleError("bundle is empty: no files found; add incident data (tickets, alerts, logs ...)",
                           file=str(given))
@@ -53,7 +56,7 @@ def _walk(root: Path) -> list[Path]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__MACOSX")
         for name in sorted(filenames):
             p = Path(dirpath) / name
-            if not name.startswith(".") and p.is_file() and not p.is_symlink():
+            if not name.startswith(".") and p.is_file():  # archives never hold links; a folder's own may
                 found.append(p)
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
@@ -103,6 +106,8 @@ def _parse_one(det: Detector, sn: Sniff, out: Collected, status: FileStatus) -> 
     try:
         status.records = det.parse(sn, ctx)
         status.format = ctx.format or det.format
+        if status.records == 0:
+            status.reason = "recognised, but held no usable records"
     except _PARSE_ERRORS as exc:
         status.status = "error"
         status.reason = f"{sn.rel}: {det.format}: cannot parse: {type(exc).__name__}: {exc}"[:500]

@@ -108,7 +108,8 @@ def sniff(path: Path, rel: str) -> Sniff:
     sn.text_head = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     stripped = sn.text_head.lstrip()
     if gzipped:
-        sn.size = size + len(head)  # unknown; larger than the head, so JSON lines keep their last-line guard
+        # the unpacked size is unknown: all of it when the head is short, else "more than the head"
+        sn.size = len(head) if len(head) < HEAD_BYTES else size + len(head)
         if stripped[:1] == "{":
             _sniff_jsonl(sn)
         return sn
