@@ -183,3 +183,19 @@ def test_flapping_alert_after_the_first_is_noise():
     groups = al.group(first + flappy, onset=T0 + timedelta(minutes=62))
     assert [g.name for g in groups] == ["API5xxHigh", "DiskWarn"]
     assert groups[0].role == "detection" and groups[1].flapping and groups[1].role == "distractor"
+
+
+def test_thousands_of_chat_messages_fit_the_budget_and_keep_phases(tmp_path):
+    b = _bundle(tmp_path)
+    chat = [Event(time=T0 + timedelta(minutes=60, seconds=i), source="chat", kind="chat",
+                  text=f"status update {i}: still investigating the orders dashboard", source_file="slack.json",
+                  line=1, pointer="slack.json:1", key=f"slack:{i}") for i in range(3000)]
+    b = b.model_copy(update={"events": b.events + chat})
+    pack = evidence.build(b, reader=reader, budget_tokens=2000)
+    assert pack.token_count <= 2000
+    kept = {e.kind for e in pack.events if e.evidence_id}
+    assert {"alert_firing", "page", "acknowledge", "escalate", "resolve"} <= kept
+    # one Slack file gives every message the same pointer; each message is still its own evidence
+    chat_ids = [e.evidence_id for e in pack.events if e.kind == "chat" and e.evidence_id]
+    assert len(chat_ids) == len(set(chat_ids)) > 1
+    assert pack.dropped > 2000

@@ -120,14 +120,14 @@ def detection_phrase(ctx: Context) -> str:
     return "manual observation"
 
 
-_CATEGORY_SIGNAL = {"certificate/expiry": "certificate", "capacity/resource-exhaustion": "saturation",
+CATEGORY_SIGNAL = {"certificate/expiry": "certificate", "capacity/resource-exhaustion": "saturation",
                     "dependency-failure": "dependency", "network": "network", "security": "security",
                     "data-loss/operator-action": "data_loss"}
 
 
 def split_noise(ctx: Context) -> tuple[list, list]:
     """Pre-existing templates: (unrelated noise, early warnings of the very failure mode that followed)."""
-    pattern = SIGNALS.get(_CATEGORY_SIGNAL.get(ctx.verdict.category, ""))
+    pattern = SIGNALS.get(CATEGORY_SIGNAL.get(ctx.verdict.category, ""))
     warnings = [s for s in ctx.mech.noise if pattern is not None and pattern.search(s.text)]
     return [s for s in ctx.mech.noise if s not in warnings], warnings
 

@@ -24,7 +24,7 @@ def five_whys(ctx: Context) -> FiveWhys:
     answer1 = f"{v['service']} {v['symptom']} from {fmt_time(ctx.timeline.start)}."
     answer2 = _capital(text.fill(text.by_category("answer2", _answer2_key(ctx)), v), tuple(ctx.services))
     # why 2 names the mechanism *and* what set it off, so the first two whys already cite the trigger
-    mech_ids = ctx.citations.valid(mech_ids[:2] + _origin_ids(ctx))[:5]
+    mech_ids = ctx.citations.valid(mech_ids[:2] + _origin_ids(ctx, set(mech_ids[:2])))[:5]
     a4 = text.get("answer4", "with_trigger" if ctx.trigger else "without_trigger")
     whys = [
         Why(question=text.fill(q["q1"], v), answer=answer1, evidence_ids=symptom_ids),
@@ -45,12 +45,13 @@ def _answer2_key(ctx: Context) -> str:
     return "default"
 
 
-def _origin_ids(ctx: Context) -> list[str]:
-    """Evidence for where the failure came from: the trigger change, else the category's own evidence
-    (expired certificate, failing dependency), at most two items."""
+def _origin_ids(ctx: Context, already: set[str]) -> list[str]:
+    """Evidence for where the failure came from, not yet cited: the trigger change, the category's own
+    evidence (expired certificate), the failing dependency; at most two items."""
     ids = list(ctx.trigger.evidence_ids[:1]) if ctx.trigger else []
-    ids += ctx.verdict.evidence_ids[:1] + ctx.mech.dependency_ids[:1]
-    return ctx.citations.valid(ids)[:2]
+    for group in (ctx.verdict.evidence_ids, ctx.mech.dependency_ids):
+        ids += [i for i in group if i not in already][:1]
+    return [i for i in ctx.citations.valid(ids) if i not in already][:2]
 
 
 def _q3(q: dict, category: str) -> str:

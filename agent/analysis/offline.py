@@ -8,13 +8,14 @@ that exist in the pack (evidence computed here, such as a metric peak, is added 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from agent.analysis import actions, category, incident, mechanism, narrative, review, triggers
 from agent.analysis import series as ms
 from agent.analysis.cite import Citations
-from agent.analysis.context import Context, build_values
+from agent.analysis.context import CATEGORY_SIGNAL, Context, build_values
 from agent.impact import relevant
 from agent.models import (ActionItem, Bundle, Claim, ContributingFactor, EvidencePack, FiveWhys, Impact, RootCause,
                           Timeline)
@@ -37,9 +38,12 @@ class OfflineDraft:
     lessons_learned: list[Claim]
     action_items: list[ActionItem]
     notes: list[str] = field(default_factory=list)
+    key_ids: list[str] = field(default_factory=list)     # the trigger's evidence: a key timeline moment
+    quiet_ids: list[str] = field(default_factory=list)   # ruled-out changes and baseline noise
+    cause: re.Pattern[str] | None = None                  # wording of the failure mode, to find the diagnosis
 
     def fields(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "notes"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("notes", "key_ids", "quiet_ids", "cause")}
 
 
 def analyze(bundle: Bundle, pack: EvidencePack, timeline: Timeline, impact: Impact, *,
@@ -59,10 +63,27 @@ def analyze(bundle: Bundle, pack: EvidencePack, timeline: Timeline, impact: Impa
         contributing_factors=review.contributing_factors(ctx), went_well=review.went_well(ctx),
         went_wrong=review.went_wrong(ctx), lessons_learned=review.lessons(ctx),
         action_items=actions.build(ctx, incident_day))
+    draft.cause = mechanism.SIGNALS.get(CATEGORY_SIGNAL.get(ctx.verdict.category, ""))
+    draft.key_ids = list(ctx.trigger.evidence_ids) if ctx.trigger else []
+    draft.quiet_ids = [i for c in ctx.candidates if c.distractor for i in c.evidence_ids]
+    draft.quiet_ids += [i for s in ctx.mech.noise for i in s.evidence_ids]
     if ctx.trigger is None and any(c.distractor for c in ctx.candidates):
         draft.notes.append("Changes near the onset were ruled out as triggers: " +
                            "; ".join(f"{c.label} ({c.why_not})" for c in ctx.candidates if c.distractor)[:400])
     return draft
+
+
+_CERT_WORDS = re.compile(r"(?i)cert|tls|ssl|x509|pki|keystore|truststore")
+
+
+def _time_driven(category_name: str, trigger: triggers.Candidate | None) -> triggers.Candidate | None:
+    """A certificate expires on its own schedule: a change that does not touch certificates is context,
+    not the trigger, even when it came shortly before the expiry."""
+    if category_name != "certificate/expiry" or trigger is None or _CERT_WORDS.search(trigger.label):
+        return trigger
+    trigger.distractor = True
+    trigger.why_not = "the failure is a certificate expiry, and this change does not touch certificates"
+    return None
 
 
 def _fallback_day(bundle: Bundle) -> date:
@@ -93,6 +114,7 @@ def _context(bundle: Bundle, pack: EvidencePack, timeline: Timeline, impact: Imp
                           context=_context_text(bundle, mech, shifts))
     trigger = triggers.best(cands)
     verdict = category.choose(mech, trigger)
+    trigger = _time_driven(verdict.category, trigger)
     ctx = Context(bundle=bundle, pack=pack, timeline=timeline, impact=impact, citations=citations,
                   severity=severity, services=services, team=incident.owning_team(bundle),
                   candidates=cands, trigger=trigger, mech=mech, verdict=verdict)

@@ -15,12 +15,14 @@ the verb over adverbs and auxiliaries to the head of the noun phrase and classif
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+WINDOW = 40  # tokens of left context a subject is searched in
 TOKEN = re.compile(r"@[\w.\-]+|[A-Za-z0-9_][\w'’\-]*|[,;:()\"“”—–]")
 
 PERSON_PRONOUNS = {"he", "she", "him", "her", "you", "someone", "somebody", "whoever", "who"}
@@ -118,9 +120,19 @@ def _role_handle(handle: str) -> bool:
     return bool(re.search(r"engineer|manager|lead|oncall-engineer|vp|director", handle, re.I))
 
 
+@lru_cache(maxsize=64)
+def _sentence_tokens(text: str) -> tuple[list[Token], list[int]]:
+    toks = tokens(text)
+    return toks, [t.end for t in toks]
+
+
 def subject_class(text: str, pos: int, people: frozenset[str] = frozenset()) -> str:
-    """Class of the subject of the verb phrase that starts at ``pos`` in sentence ``text``."""
-    toks = [t for t in tokens(text) if t.end <= pos]
+    """Class of the subject of the verb phrase that starts at ``pos`` in sentence ``text``.
+
+    Only the WINDOW tokens before ``pos`` are looked at, so a huge run-on "sentence" stays linear."""
+    all_toks, ends = _sentence_tokens(text)
+    n = bisect.bisect_right(ends, pos)
+    toks = all_toks[max(0, n - WINDOW):n]
     if toks and toks[-1].low in PASSIVE:
         return "passive"  # "requests to be ignored": no agent, nobody to blame
     i = _skip_back(toks, len(toks) - 1)

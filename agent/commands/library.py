@@ -18,11 +18,12 @@ from rich.table import Table
 from agent.errors import UsageError
 from agent.settings import Settings
 
-LibOpt = Annotated[Optional[Path], typer.Option("--library", help="library directory [default: ~/.postmortem/library]")]
+LibOpt = Annotated[Optional[Path], typer.Option("--library", help="library directory (default ~/.postmortem/library)")]
 UrlOpt = Annotated[Optional[str], typer.Option("--chroma-url", help="a Chroma server, e.g. http://127.0.0.1:8000")]
-EmbOpt = Annotated[Optional[str], typer.Option("--embeddings", help="'hashing' (default), 'hashing:DIM', 'hashing-words:DIM' or 'openai:MODEL'")]
+EmbOpt = Annotated[Optional[str], typer.Option(
+    "--embeddings", help="'hashing' (default), 'hashing:DIM', 'hashing-words:DIM' or 'openai:MODEL'")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON to stdout")]
-AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="YYYY-MM-DD [default: the latest incident]")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="YYYY-MM-DD (default: the latest incident)")]
 
 sub = typer.Typer(name="library", help="The incident library: past postmortems, similar incidents, patterns, metrics.",
                   no_args_is_help=True)

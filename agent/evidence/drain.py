@@ -12,7 +12,7 @@ caps the templates (later novel lines then go to the closest template or an over
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 WILD = "<*>"
 MAX_CONTENT = 4096  # characters of one message that take part in mining; the rest is ignored
@@ -53,7 +53,6 @@ class Cluster:
     id: int
     tokens: list[str]
     count: int = 0
-    extra: dict = field(default_factory=dict)
 
     @property
     def template(self) -> str:
@@ -76,30 +75,32 @@ class TemplateMiner:
         self._cache: dict[str, Cluster] = {}
         self._keys: dict[str, Cluster] = {}
         self._skeletons: dict[str, Cluster] = {}
-        self.last_new = False  # whether the last line's masked text was not seen before
+        self.misses = 0  # lines whose masked text had not been seen before
 
     def add(self, text: str) -> Cluster:
+        """Mine one line; returns its Cluster. ``misses`` counts lines whose masked text was new."""
         if len(text) > MAX_CONTENT:
             text = text[:MAX_CONTENT]
         # The mask only ever asks whether a character is a digit, so lines equal after mapping every
         # digit to '0' mask alike: one cheap str.translate decides most lines without the regex.
         key = text.translate(_ZERO)
         cluster = self._keys.get(key)
-        if cluster is not None:
-            self.last_new = False
-            cluster.count += 1
-            return cluster
+        if cluster is None:
+            cluster = self._add_slow(text, key)
+        cluster.count += 1
+        return cluster
+
+    def _add_slow(self, text: str, key: str) -> Cluster:
         masked = _MASK_RE.sub(WILD, text)
         cluster = self._cache.get(masked)
-        self.last_new = cluster is None
         if cluster is None:
+            self.misses += 1
             cluster = self._place_new(_RUNS_RE.sub(WILD, masked).split())
             if len(self._cache) < self.cache_size:
                 self._cache[masked] = cluster
         if len(self._keys) >= self.cache_size:
             self._keys.clear()  # bounded; hot shapes come back at once
         self._keys[key] = cluster
-        cluster.count += 1
         return cluster
 
     # ------------------------------------------------------------------ tree

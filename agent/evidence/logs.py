@@ -8,7 +8,7 @@ per-minute histogram of the incident window. Operator commands seen in log text 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -138,13 +138,14 @@ class LogMiner:
     def feed(self, rec: LogRecord, when: datetime | None) -> int:
         text, exc = mining_text(rec) if "\n" in rec.message else (rec.message, None)
         miner = self.miner
+        misses = miner.misses
         cluster = miner.add(text)
         st = self.stats.get(cluster.id)
         if st is None:
             st = self.stats[cluster.id] = TemplateStats(cluster.id)
         self._update(st, rec, when, exc)
         # a line whose masked text was seen before has the same words: only new shapes are searched
-        if miner.last_new and len(self._commands) < MAX_COMMANDS and COMMAND_RE.search(text):
+        if miner.misses != misses and len(self._commands) < MAX_COMMANDS and COMMAND_RE.search(text):
             self._commands.setdefault(text[:200], _seen(rec, when))
         return cluster.id
 

@@ -8,8 +8,9 @@ benchmarks/bench_library.py and the README). ``openai:MODEL`` calls an OpenAI-co
 through agent.llm.embeddings. Chroma's DefaultEmbeddingFunction downloads a model and is never used.
 
 A spec string names an embedding and its parameters, e.g. ``hashing`` (= ``hashing:2048``, words and
-char 4-grams), ``hashing-words:4096`` (word 1-2 grams only) or ``openai:text-embedding-3-small``. The spec is stored in the collection
-metadata so an index built with one embedding is never queried or extended with another.
+char 4-grams), ``hashing-words:4096`` (word 1-2 grams only) or ``openai:text-embedding-3-small``.
+The spec is stored in the collection metadata so an index built with one embedding is never queried
+or extended with another.
 """
 
 from __future__ import annotations

@@ -8,12 +8,14 @@ import stat
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from agent.errors import BundleError
 
 MAX_MEMBERS = 100_000
 _ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar")
+_ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
 
 
 def is_archive(path: Path) -> bool:
@@ -61,7 +63,7 @@ def _extract_zip(path: Path, dest: Path) -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, target.open("wb") as out:
                     shutil.copyfileobj(src, out, 1024 * 1024)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except _ARCHIVE_ERRORS as exc:  # damaged deflate data raises zlib.error, a short file EOFError
         raise BundleError(f"cannot read zip archive: {exc}", file=str(path)) from exc
 
 
@@ -78,5 +80,5 @@ def _extract_tar(path: Path, dest: Path) -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with src, target.open("wb") as out:
                     shutil.copyfileobj(src, out, 1024 * 1024)
-    except (tarfile.TarError, OSError, EOFError) as exc:
+    except (tarfile.TarError, *_ARCHIVE_ERRORS) as exc:
         raise BundleError(f"cannot read tar archive: {exc}", file=str(path)) from exc

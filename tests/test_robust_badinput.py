@@ -1,0 +1,247 @@
+"""Bad input through the CLI: unusable input exits 2 with one line naming the file (and line); anything
+that still holds usable data drafts (exit 0) and the report says what was skipped or missing.
+Never a traceback, never exit 1 on bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from test_robust_builders import (
+    alertmanager_webhook, at, check_report, csv_metrics, incident_yaml, iso, jsonl_log,
+    pagerduty_incident_nulls, slack_export, slack_history, write_bundle,
+)
+
+USABLE = {"watch.out": alertmanager_webhook()}  # one good file, so the rest of a bundle can be bad
+
+
+def _no_traceback(res) -> None:
+    assert "Traceback" not in res.stderr and "internal error" not in res.stderr, res.stderr
+
+
+def _fails_cleanly(res, *names: str) -> str:
+    """Exit 2 with exactly one stderr line that names every one of ``names``."""
+    _no_traceback(res)
+    assert res.returncode == 2, (res.returncode, res.stderr)
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, lines
+    assert all(n in lines[0] for n in names), lines[0]
+    return lines[0]
+
+
+def _drafts(res, out: Path) -> str:
+    _no_traceback(res)
+    assert res.returncode == 0, (res.returncode, res.stderr)
+    check_report(out)
+    return (out / "postmortem.md").read_text()
+
+
+def _data_sources(md: str) -> str:
+    return md.split("### Data sources", 1)[1].split("\n## ", 1)[0]
+
+
+# --------------------------------------------------------------------------- unusable: exit 2, one line
+
+
+def test_missing_path(run_cli, tmp_path):
+    _fails_cleanly(run_cli("draft", tmp_path / "nope", "--out", tmp_path / "o"), "nope")
+    assert not (tmp_path / "o" / "postmortem.md").exists()
+
+
+def test_empty_dir(run_cli, tmp_path):
+    (tmp_path / "b").mkdir()
+    _fails_cleanly(run_cli("draft", tmp_path / "b", "--out", tmp_path / "o"), str(tmp_path / "b"))
+
+
+def test_dir_with_only_an_empty_file(run_cli, tmp_path):
+    b = write_bundle(tmp_path / "b", {"blank": ""})
+    _fails_cleanly(run_cli("draft", b, "--out", tmp_path / "o"), str(b))
+
+
+@pytest.mark.parametrize("body, line", [
+    ('{"incident": {\n  "id": "P1",\n  "title": "x",,\n  "status": "resolved"}}', 3),  # malformed
+    ('{"incident": {"id": "P1",\n  "title": "db down",\n  "created_at": "2025-06-', 3),  # truncated
+], ids=["malformed", "truncated"])
+def test_broken_json_alone_names_file_and_line(run_cli, tmp_path, body, line):
+    b = write_bundle(tmp_path / "b", {"rec01": body})
+    _fails_cleanly(run_cli("draft", b, "--out", tmp_path / "o"), f"rec01:{line}:")
+
+
+def test_binary_alone(run_cli, tmp_path):
+    b = write_bundle(tmp_path / "b", {"core.0": bytes(range(256)) * 64})
+    _fails_cleanly(run_cli("draft", b, "--out", tmp_path / "o"), "core.0:1:", "binary")
+
+
+def test_zip_with_only_a_traversal_entry(run_cli, tmp_path):
+    z = tmp_path / "evidence.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("../../escaped.json", json.dumps(alertmanager_webhook()))
+    res = run_cli("draft", z, "--out", tmp_path / "o")
+    _fails_cleanly(res, "evidence.zip")
+    assert not (tmp_path.parent / "escaped.json").exists() and not (tmp_path / "escaped.json").exists()
+
+
+def test_corrupt_zip_member(run_cli, tmp_path):
+    """A zip whose compressed data is damaged (CRC/zlib error) is bad input, not an internal error."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.log", "".join(f"{iso(m)} ERROR boom {m}\n" for m in range(400)))
+    raw = bytearray(buf.getvalue())
+    start = raw.index(b"a.log") + len(b"a.log") + 20  # inside the deflate stream of the only member
+    raw[start:start + 40] = bytes(40)
+    (tmp_path / "dump.zip").write_bytes(bytes(raw))
+    _fails_cleanly(run_cli("draft", tmp_path / "dump.zip", "--out", tmp_path / "o"), "dump.zip")
+
+
+def test_not_an_archive_file(run_cli, tmp_path):
+    (tmp_path / "bundle.tar.gz").write_bytes(b"this is not gzip at all\n" * 10)
+    _fails_cleanly(run_cli("draft", tmp_path / "bundle.tar.gz", "--out", tmp_path / "o"), "bundle.tar.gz")
+
+
+# --------------------------------------------------------------------------- bad parts: exit 0, reported
+
+
+def test_broken_files_beside_good_data_are_warned_and_listed(run_cli, tmp_path):
+    b = write_bundle(tmp_path / "b", {**USABLE, "rec01": '{"incident": {\n  "id": "P1",,\n}}',
+                                      "rec02": '{"alerts": [', "core.0": bytes(range(256)) * 8, "blank": ""})
+    res = run_cli("draft", b, "--out", tmp_path / "o")
+    md = _drafts(res, tmp_path / "o")
+    warnings = [ln for ln in res.stderr.splitlines() if ln.startswith("postmortem: warning:")]
+    assert any("rec01:2:" in w for w in warnings) and any("rec02:1:" in w for w in warnings)
+    assert any("core.0:1:" in w for w in warnings)
+    notes = _data_sources(md)
+    for name in ("rec01", "rec02", "core.0"):
+        assert name in notes, notes
+
+
+def test_zip_traversal_entry_is_refused_and_the_rest_drafts(run_cli, tmp_path):
+    z = tmp_path / "evidence.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("inc/watch.out", json.dumps(alertmanager_webhook()))
+        zf.writestr("inc/../../../escaped.txt", "pwned")
+        zf.writestr("/abs/escaped2.txt", "pwned")
+    res = run_cli("draft", z, "--out", tmp_path / "o")
+    _drafts(res, tmp_path / "o")
+    assert not list(tmp_path.rglob("escaped*")) and not Path("/abs/escaped2.txt").exists()
+
+
+@pytest.mark.xfail(strict=False, reason="sources: refused archive entries are dropped silently; the report "
+                                        "should say an entry was refused (issue 2: 'report says what was skipped')")
+def test_zip_traversal_entry_is_named_in_the_report(run_cli, tmp_path):
+    z = tmp_path / "evidence.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("watch.out", json.dumps(alertmanager_webhook()))
+        zf.writestr("../escaped.txt", "pwned")
+    res = run_cli("draft", z, "--out", tmp_path / "o")
+    assert "escaped.txt" in _data_sources(_drafts(res, tmp_path / "o")) + res.stderr
+
+
+def test_zoneless_timestamps_draft_and_are_reported(run_cli, tmp_path):
+    log = "".join(f"{at(m).strftime('%Y-%m-%d %H:%M:%S')} ERROR payment timeout order={m}\n" for m in range(0, 20))
+    b = write_bundle(tmp_path / "b", {"app.out": log, "about": incident_yaml(timezone="Europe/Berlin")})
+    res = run_cli("draft", b, "--out", tmp_path / "o", "--json")
+    pm = json.loads(res.stdout)
+    md = _drafts(res, tmp_path / "o")
+    assert "no zone" in md or "zone" in _data_sources(md), _data_sources(md)
+    # read in Europe/Berlin (UTC+2 in June): 09:00 local is 07:00 UTC
+    assert pm["timeline"]["start"].startswith("2025-06-14T07:0"), pm["timeline"]["start"]
+
+
+def test_utf16_log_is_read(run_cli, tmp_path):
+    log = "".join(f"{iso(m)} ERROR upstream reset by peer conn={m}\n" for m in range(0, 15))
+    b = write_bundle(tmp_path / "b", {**USABLE, "svc.txt": log.encode("utf-16")})
+    res = run_cli("draft", b, "--out", tmp_path / "o")
+    md = _drafts(res, tmp_path / "o")
+    assert "upstream reset by peer" in md, _data_sources(md)
+
+
+def test_csv_with_garbage_rows(run_cli, tmp_path):
+    rows = csv_metrics("api_error_ratio").splitlines()
+    rows[5:5] = ["not,a,row,at,all", "", "12abc,zz,api_error_ratio", '"unterminated,1', "\x00\x00,1,x", ",,"]
+    b = write_bundle(tmp_path / "b", {**USABLE, "m": "\n".join(rows) + "\n"})
+    res = run_cli("draft", b, "--out", tmp_path / "o", "--json")
+    _drafts(res, tmp_path / "o")
+    files = {f["path"]: f for f in json.loads(res.stdout)["files"]}
+    assert files["m"]["status"] == "parsed" and files["m"]["format"] == "metrics.csv"
+
+
+def test_log_with_a_10mb_line(run_cli, tmp_path):
+    head = "".join(f"{iso(m)} ERROR cache miss storm shard={m}\n" for m in range(0, 10))
+    big = f"{iso(11)} WARN payload=" + "A" * (10 * 1024 * 1024) + "\n"
+    tail = "".join(f"{iso(m)} INFO recovered shard={m}\n" for m in range(40, 45))
+    b = write_bundle(tmp_path / "b", {**USABLE, "worker.out": head + big + tail})
+    res = run_cli("draft", b, "--out", tmp_path / "o")
+    _drafts(res, tmp_path / "o")
+    assert max(p.stat().st_size for p in (tmp_path / "o").iterdir()) < 2 * 1024 * 1024
+
+
+def test_slack_export_without_users_json(run_cli, tmp_path):
+    files = slack_export("inc-db", [(1, "U0ANA", "db is refusing connections"), (30, "U0ANA", "resolved")],
+                         users=False)
+    b = write_bundle(tmp_path / "b", {**USABLE, **{f"exp/{k}": v for k, v in files.items()}})
+    res = run_cli("draft", b, "--out", tmp_path / "o", "--json")
+    _drafts(res, tmp_path / "o")
+    assert json.loads(res.stdout)["files"]
+
+
+def test_pagerduty_incident_with_nulls_everywhere(run_cli, tmp_path):
+    b = write_bundle(tmp_path / "b", {**USABLE, "pd": pagerduty_incident_nulls()})
+    res = run_cli("draft", b, "--out", tmp_path / "o")
+    _drafts(res, tmp_path / "o")
+
+
+def test_pagerduty_incident_with_nulls_alone(run_cli, tmp_path):
+    """Nothing usable in it: either exit 2 naming the file, or a draft that says what was missing."""
+    b = write_bundle(tmp_path / "b", {"pd": pagerduty_incident_nulls()})
+    res = run_cli("draft", b, "--out", tmp_path / "o")
+    _no_traceback(res)
+    if res.returncode == 2:
+        _fails_cleanly(res, "pd")
+    else:
+        assert "Missing from the bundle" in _data_sources(_drafts(res, tmp_path / "o"))
+
+
+def test_alerts_without_ends_at(run_cli, tmp_path):
+    b = write_bundle(tmp_path / "b", {"hook": alertmanager_webhook(with_end=False),
+                                      "app": jsonl_log([(m, "error", "checkout timeout") for m in range(0, 10)],
+                                                       service="checkout")})
+    res = run_cli("draft", b, "--out", tmp_path / "o", "--json")
+    _drafts(res, tmp_path / "o")
+    assert json.loads(res.stdout)["timeline"]["start"]
+
+
+def test_only_incident_yaml(run_cli, tmp_path):
+    b = write_bundle(tmp_path / "b", {"incident.yaml": incident_yaml(start=iso(0), resolved=iso(45))})
+    res = run_cli("draft", b, "--out", tmp_path / "o")
+    _no_traceback(res)
+    assert res.returncode == 0, res.stderr
+    md = (tmp_path / "o" / "postmortem.md").read_text()
+    missing = _data_sources(md)
+    for kind in ("alerts", "logs", "metrics", "chat"):
+        assert kind in missing, missing
+
+
+@pytest.mark.parametrize("shape", ["history", "export"])
+def test_only_chat(run_cli, tmp_path, shape):
+    msgs = [(0, "U0ANA", "checkout is throwing 500s"), (3, "U0ANA", "paging payments on-call"),
+            (20, "U0ANA", "rolled back, errors gone"), (25, "U0ANA", "resolved")]
+    files = {"c": slack_history(msgs)} if shape == "history" else slack_export("inc", msgs)
+    b = write_bundle(tmp_path / "b", files)
+    res = run_cli("draft", b, "--out", tmp_path / "o")
+    _no_traceback(res)
+    assert res.returncode == 0, res.stderr
+    md = (tmp_path / "o" / "postmortem.md").read_text()
+    assert "Missing from the bundle" in _data_sources(md)
+
+
+def test_out_dir_is_a_file(run_cli, tmp_path):
+    (tmp_path / "o").write_text("x")
+    b = write_bundle(tmp_path / "b", USABLE)
+    _fails_cleanly(run_cli("draft", b, "--out", tmp_path / "o"), "o")
+    assert (tmp_path / "o").read_text() == "x"
+
+
