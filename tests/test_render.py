@@ -132,3 +132,14 @@ def test_atomic_write_and_staged_failure_keeps_the_old_report(tmp_path):
             raise RuntimeError("renderer crashed")
     assert target.read_text() == "v1\n"
     assert [p.name for p in target.parent.iterdir()] == ["postmortem.md"]
+
+
+def test_report_marks_which_sections_the_model_drafted(pm):
+    from agent.models import SectionSource
+
+    pm = pm.model_copy(deep=True)
+    pm.sections = [SectionSource(section="executive_summary", drafted_by="llm"),
+                   SectionSource(section="five_whys", drafted_by="fallback", note="model cited E999")]
+    md = markdown.render(pm)
+    assert "| executive summary | drafted by the model, grounded in cited evidence |" in md
+    assert "| five whys | offline draft (the model's answer was not used) | model cited E999 |" in md

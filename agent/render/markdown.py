@@ -178,6 +178,20 @@ def data_sources(pm: Postmortem) -> list[str]:
     if pm.missing:
         lines.append(f"- Missing from the bundle: {', '.join(pm.missing)}.")
     lines += [f"- {n}" for n in pm.notes]
+    return lines + [""] + provenance(pm)
+
+
+_DRAFTED = {"evidence": "derived from evidence (offline)", "llm": "drafted by the model, grounded in cited evidence",
+            "fallback": "offline draft (the model's answer was not used)"}
+
+
+def provenance(pm: Postmortem) -> list[str]:
+    """Which sections the model drafted and which were derived from the evidence (issue 5)."""
+    if not pm.sections:
+        return []
+    lines = ["### How each section was drafted", "", "| Section | Drafted | Note |", "|---|---|---|"]
+    for s in pm.sections:
+        lines.append(f"| {s.section.replace('_', ' ')} | {_DRAFTED[s.drafted_by]} | {cell(s.note)} |")
     return lines + [""]
 
 
