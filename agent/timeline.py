@@ -348,7 +348,7 @@ def _collapse(rows: list[TimelineEntry], gran: str) -> list[TimelineEntry]:
     buckets: dict[tuple[datetime, bool], list[TimelineEntry]] = {}
     for r in rows:
         if id(r) not in keep_ids:
-            chat_gran = "5min" if gran == "minute" and r.source == "chat" else gran
+            chat_gran = "30min" if gran != "hour" and r.source == "chat" else gran  # one chat row per half hour
             buckets.setdefault((_bucket(r.time, chat_gran), r.source == "chat"), []).append(r)
     folded = [_fold(t, group) for (t, _), group in buckets.items()]
     return sorted(kept + folded, key=lambda r: (r.time, r.phase is None, -r.importance))
@@ -403,8 +403,9 @@ def _reweigh(e: TimelineEntry, key: set[str], quiet: set[str], phase_rows: list[
 
 def _bucket(t: datetime, gran: str) -> datetime:
     t = t.replace(second=0, microsecond=0)
-    if gran == "5min":
-        return t.replace(minute=t.minute - t.minute % 5)
+    if gran in ("5min", "30min"):
+        step = 5 if gran == "5min" else 30
+        return t.replace(minute=t.minute - t.minute % step)
     return t.replace(minute=0) if gran == "hour" else t
 
 

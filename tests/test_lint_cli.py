@@ -50,7 +50,7 @@ def test_inline_directives_have_the_documented_scope():
 
 def test_wrapped_markdown_paragraph_is_one_sentence():
     found = lint_text("The on-call engineer\nfailed to escalate the page.")
-    assert [(f.line, f.column, f.rule) for f in found] == [(2, 1, "counterfactual-person")]
+    assert [(f.line, f.column, f.rule) for f in found] == [(2, 1, "failed-to")]
 
 
 def test_cli_json_gives_one_line_number_per_input_line(run_cli):
@@ -107,3 +107,10 @@ def test_postmortem_json_reports_field_path_and_file_line(run_cli, tmp_path):
     path.write_text(raw, encoding="utf-8")
     done = run_cli("lint", path, "--json")
     assert {r["field"] for r in json.loads(done.stdout)} == set(found)
+
+
+def test_json_that_is_not_a_postmortem_is_exit_2(run_cli, tmp_path):
+    path = tmp_path / "other.json"
+    path.write_text('[{"text": "Bob broke it."}]', encoding="utf-8")
+    done = run_cli("lint", path)
+    assert done.returncode == 2 and "postmortem.json" in done.stderr

@@ -52,15 +52,15 @@ def test_system_subjects_do_not_fire(sentence):
 
 
 @pytest.mark.parametrize("sentence, rule", [
-    ("Bob failed to check the lag.", "counterfactual-person"),
+    ("Bob failed to check the lag.", "failed-to"),
     ("The engineer forgot to renew the certificate.", "forgot"),
     ("He should have rolled back.", "counterfactual-person"),
     ("@jsmith broke the build.", "person-as-cause"),
     ("The database team broke the replication setup.", "person-as-cause"),
     ("The outage happened because of the frontend team.", "team-blame"),
     ("An operator used the tool but forgot to pass the host filter.", "forgot"),
-    ("Bob, the on-call engineer, failed to escalate.", "counterfactual-person"),
-    ("The engineer on duty failed to escalate.", "counterfactual-person"),
+    ("Bob, the on-call engineer, failed to escalate.", "failed-to"),
+    ("The engineer on duty failed to escalate.", "failed-to"),
 ])
 def test_people_as_subject_fire_as_errors(sentence, rule):
     assert rule in rules_hit(sentence, "error")
@@ -89,8 +89,8 @@ def test_config_disables_and_overrides_severity():
 
 
 def test_config_people_are_recognised_as_subjects():
-    assert "counterfactual-person" not in rules_hit("zed failed to check the lag.")
-    assert "counterfactual-person" in {f.rule for f in lint_text("zed failed to check the lag.",
+    assert "failed-to" not in rules_hit("zed failed to check the lag.")
+    assert "failed-to" in {f.rule for f in lint_text("zed failed to check the lag.",
                                                                   config={"people": ["Zed"]})}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from agent.analysis import text
+from agent.analysis import factors, text
 from agent.analysis.context import Context, split_noise
 from agent.analysis.review import saturated
 from agent.models import ActionItem
@@ -26,15 +26,23 @@ def build(ctx: Context, incident_day: date) -> list[ActionItem]:
     specs = list(text.get("actions", cat))
     if saturated(ctx) and cat != "capacity/resource-exhaustion":  # the resource that ran out needs a guard too
         specs += list(text.get("actions", "capacity/resource-exhaustion"))[:1]
+    if ctx.mech.scores.get("network", 0) >= 2 and cat != "network":  # DNS or connection errors were the symptom
+        specs += [s for s in text.get("actions", "network") if s[0] == "detect"]
+    specs += [spec for key in factors.action_keys(ctx) for spec in text.get("actions", key)]
     specs += list(text.get("actions", "common"))
     noisy, warnings = split_noise(ctx)
     if warnings:
         specs += list(text.get("actions", "early_warning"))
     if noisy:
         specs += list(text.get("actions", "noisy_baseline"))
-    items = []
-    for n, (kind, template) in enumerate(_ordered(specs), start=1):
-        items.append(ActionItem(id=f"AI-{n:03d}", action=text.fill(template, ctx.values), owner=ctx.team,
+    items: list[ActionItem] = []
+    seen: set[str] = set()
+    for kind, template in _ordered(specs):
+        action = text.fill(template, ctx.values)
+        if action in seen:  # a factor's answer can repeat the category's own remediation
+            continue
+        seen.add(action)
+        items.append(ActionItem(id=f"AI-{len(items) + 1:03d}", action=action, owner=ctx.team,
                                 deadline=deadline(incident_day, ctx.severity, kind), status="todo", kind=kind,
                                 evidence_ids=_ids(ctx, kind, template)))
     return items
@@ -50,7 +58,7 @@ def _ids(ctx: Context, kind: str, template: str) -> list[str]:
         _, warnings = split_noise(ctx)
         group = warnings if "{warning}" in template else ctx.mech.noise
         return ctx.ids([i for g in group[:1] for i in g.evidence_ids])
-    if "{resource}" in template:
+    if "{resource" in template:
         return ctx.ids(ctx.mech.saturation_ids, ctx.mech.signal_ids.get("saturation", []))
     which = _KIND_IDS[kind]
     if which == "cause":

@@ -35,7 +35,8 @@ SIGNALS: dict[str, re.Pattern[str]] = {
                            r"(?:error|fail|timeout|timed out)", re.I),
     "network": re.compile(r"timed? ?out|timeout|connection refused|connection reset|econnrefused|econnreset"
                           r"|packet loss|\bbgp\b|\bdns\b|nxdomain|servfail|no route to host|host unreachable"
-                          r"|network is unreachable|broken pipe|i/o timeout", re.I),
+                          r"|network is unreachable|broken pipe|i/o timeout|no such host|name resolution|could not resolve"
+                          r"|temporary failure in name resolution", re.I),
 }
 _DEP_NAME = re.compile(r"(?:upstream|dependency|calling|call to|request to|connect to|from)\s+['\"]?"
                        r"([a-z][\w.-]*(?:service|svc|api|db|redis|postgres|mysql|kafka|cache|gateway|auth)[\w.-]*)",
@@ -189,7 +190,10 @@ def _saturation(mech: Mechanism, shifts: list[ms.Shift], citations: Citations) -
     sat = [s for s in shifts if s.role == "saturation" and s.direction == "up"]
     if not sat:
         return
-    s = max(sat, key=lambda x: (x.peak - x.baseline) / (abs(x.baseline) or 1.0))
+    # the resource that saturated first is the cause; later ones (a growing backlog) are its effects
+    first = min(x.start for x in sat)
+    early = [x for x in sat if x.start - first <= timedelta(minutes=5)]
+    s = max(early, key=lambda x: (x.peak - x.baseline) / (abs(x.baseline) or 1.0))
     mech.saturation = s
     excerpt = (f"{s.series.series_id}: {ms.fmt_value(s.baseline, s.series, s.role)} -> "
                f"{ms.fmt_value(s.peak, s.series, s.role)} at {s.peak_time:%Y-%m-%d %H:%M} UTC")

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from agent.analysis import actions, category, incident, mechanism, narrative, review, triggers
+from agent.analysis import actions, category, factors, incident, mechanism, narrative, review, triggers
 from agent.analysis import series as ms
 from agent.analysis.cite import Citations
 from agent.analysis.context import CATEGORY_SIGNAL, Context, build_values
@@ -119,4 +119,5 @@ def _context(bundle: Bundle, pack: EvidencePack, timeline: Timeline, impact: Imp
                   severity=severity, services=services, team=incident.owning_team(bundle),
                   candidates=cands, trigger=trigger, mech=mech, verdict=verdict)
     ctx.values = build_values(ctx)
+    ctx.values.update(factors.values(ctx))
     return ctx

@@ -3,14 +3,19 @@ numbers against the severity's targets and from what the evidence shows."""
 
 from __future__ import annotations
 
-from agent.analysis import text
+from agent.analysis import factors, text
 from agent.analysis.context import Context, fmt_time, minutes, split_noise, target
 from agent.models import Claim, ContributingFactor
 
 
 def _factor(ctx: Context, key: str, ids: list[str]) -> ContributingFactor:
-    title, detail = text.get("factors", key)
-    return ContributingFactor(title=title, detail=text.fill(detail, ctx.values), evidence_ids=ctx.ids(ids))
+    title, detail = (_sentence(text.fill(t, ctx.values), ctx) for t in text.get("factors", key))
+    return ContributingFactor(title=title, detail=detail, evidence_ids=ctx.ids(ids))
+
+
+def _sentence(s: str, ctx: Context) -> str:
+    """Capitalised, unless it starts with a service name (orders-api stays lower case)."""
+    return s if s.startswith(tuple(ctx.services)) or not s else s[:1].upper() + s[1:]
 
 
 def _late(ctx: Context, value: float | None, kind: str) -> bool:
@@ -18,21 +23,24 @@ def _late(ctx: Context, value: float | None, kind: str) -> bool:
 
 
 def contributing_factors(ctx: Context) -> list[ContributingFactor]:
+    """Specific factors the evidence supports first (see factors.py), then the response's numbers."""
     tl, mech = ctx.timeline, ctx.mech
-    out = []
-    if ctx.trigger is not None:
+    out = [_factor(ctx, key, ids) for key, ids in factors.applicable(ctx)]
+    cited = {i for f in out for i in f.evidence_ids}
+    if ctx.trigger is not None and not cited & set(ctx.trigger.evidence_ids):
         out.append(_factor(ctx, "unsafe_change", ctx.trigger.evidence_ids))
     if _late(ctx, tl.time_to_detect_min, "detect"):
         out.append(_factor(ctx, "detection_lag", ctx.phase_ids("detection")))
-    if mech.saturation is not None and tl.detected and mech.saturation.start < tl.detected:
+    if mech.saturation is not None and tl.detected and mech.saturation.start < tl.detected \
+            and not factors.resource_noun(ctx):
         out.append(_factor(ctx, "no_leading_alert", mech.saturation_ids))
     noisy, warnings = split_noise(ctx)
     if warnings:
         out.append(_factor(ctx, "early_warning", warnings[0].evidence_ids))
-    if noisy:
-        out.append(_factor(ctx, "noisy_baseline", noisy[0].evidence_ids))
     if len(tl.mitigation_attempts) > 1:
         out.append(_factor(ctx, "failed_attempts", _attempt_ids(ctx)))
+    if noisy:
+        out.append(_factor(ctx, "noisy_baseline", noisy[0].evidence_ids))
     missing = [m for m in ctx.bundle.missing() if m in ("metrics", "logs", "traces", "alerts")]
     if missing:
         ctx.values["missing"] = ", ".join(missing)

@@ -21,7 +21,8 @@ SeriesRole = Literal["error_rate", "error_count", "latency", "saturation", "traf
 _LATENCY = re.compile(r"latenc|duration|response_time|p9[059]|quantile|\brtt|_rtt", re.I)
 _ERRORS = re.compile(r"error|5xx|fail|exception|unavailable|status=\"?5|code=\"?5|refused|timeout", re.I)
 _SATURATION = re.compile(r"pool|connections?_(?:active|in_use|used)|utili[sz]ation|saturation|cpu|memory|"
-                         r"heap|disk|queue|inflight|in_flight|threads|usage|conn|activity|active|waiting|backlog", re.I)
+                         r"heap|disk|queue|inflight|in_flight|threads|usage|conn|activity|active|waiting|backlog|"
+                         r"filesystem|_fs_|used_ratio|used_bytes|inodes?|file_?descriptors|open_fds|pids", re.I)
 _TRAFFIC = re.compile(r"requests?_total|rps|throughput|http_requests", re.I)
 
 

@@ -18,7 +18,7 @@ WINDOW = timedelta(hours=2)
 GRACE = timedelta(minutes=2)
 AFTER = timedelta(minutes=15)  # changes this soon after the onset are listed, as ruled out
 _OPAQUE = re.compile(r"^[A-Z0-9]{5,}$")  # PagerDuty-style service ids say nothing about the service
-_SERVICE_WORD = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+\b")
+_SERVICE_WORD = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+\b(?!\.\w)")  # not a host name (lb-1.internal)
 DESTRUCTIVE = re.compile(
     r"\b(drop\s+(table|database|schema)|truncate\s+table|delete\s+from|rm\s+-[a-z]*r[a-z]*f|rm\s+-[a-z]*f[a-z]*r|"
     r"kubectl\s+delete|terraform\s+destroy|dropdb|flushall|flushdb|mkfs|wipe|purge|deleted?\s+(the\s+)?"
@@ -39,12 +39,17 @@ class Candidate:
     attrs: dict = field(default_factory=dict)
 
 
+# "Operator command in the logs at 22:30:05: May 27 22:30:05 headnode remote-exec[1]: ..." -> "remote-exec[1]: ..."
+_LOG_PREFIX = re.compile(r"^(?:[A-Z][\w ]{0,40} at \d\d:\d\d(?::\d\d)?:\s*)?(?:[A-Z][a-z]{2}\s+\d+\s+\d\d:\d\d:\d\d\s+\S+\s+|"
+                         r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d\S*\s+)?")
+
+
 def label_for(kind: str, service: str | None, detail: str, t: datetime) -> str:
     """'the deploy of api (v2.3.1) at 13:52 UTC': names systems and versions, never people."""
     noun = {"deploy": "the deploy", "capacity": "the capacity change", "config_change": "the configuration change", "command": "the operator command",
             "rollback": "the rollback"}.get(kind, "the change")
     target = f" of {service}" if service and kind != "command" else ""
-    detail = " ".join(detail.split())
+    detail = _LOG_PREFIX.sub("", " ".join(detail.split()))
     _, sep, human = detail.partition(" - ")
     detail = human if sep and len(human) > 10 else detail
     detail = detail if len(detail) <= 80 else detail[:80].rsplit(" ", 1)[0] + "..."
@@ -110,7 +115,7 @@ def service_of(service: str | None, text: str, failing: list[str]) -> str | None
         return named[0]
     words = _SERVICE_WORD.findall(text) or re.findall(r"(?i)\b(?:deploy(?:ed|ing)?|release|rollout|upgrade)\s+"
                                                      r"(?:of\s+)?([a-z][a-z0-9_-]{2,})", text)
-    return words[0] if words else service
+    return words[0] if words else (None if service and _OPAQUE.match(service) else service)
 
 
 _CAPACITY_WORDS = re.compile(r"(?i)\b(capacity (?:addition|increase|change|expansion)|add(?:ed|ing)? (?:\d+ )?(?:new )?"

@@ -10,11 +10,13 @@ import json
 import re
 
 from agent.checks import prose
-from agent.checks.fields import prose_slots
-from agent.checks.subject import first_names
+from agent.checks.fields import PROSE_PATHS, prose_slots
 from agent.checks.ruleset import Hit, LintConfig, load_rules, make_config, match_sentence
+from agent.checks.subject import first_names
+from agent.errors import BundleError
 from agent.models import ChatFlag, ChatMessage, LintFinding, Postmortem
 
+PROSE_KEYS = {p.split(".")[0].removesuffix("[]") for p in PROSE_PATHS}
 PLACEHOLDER = "[wording removed by the blameless-language check; see lint_findings]"
 
 
@@ -53,6 +55,9 @@ def _dedupe(findings: list[LintFinding]) -> list[LintFinding]:
 def lint_postmortem_json(raw: str, *, config: dict | LintConfig | None = None) -> list[LintFinding]:
     """Lint the prose fields of a postmortem.json; each finding carries its field path and file line."""
     data = json.loads(raw)
+    if not isinstance(data, dict) or not PROSE_KEYS & set(data):
+        raise BundleError("JSON input must be a postmortem.json (an object with executive_summary, five_whys, ...); "
+                          "lint other text as markdown or via stdin")
     findings = []
     for slot in prose_slots(data):
         line = _json_line(raw, slot.text)

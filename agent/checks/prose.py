@@ -23,7 +23,8 @@ META_LINE = re.compile(
     r"^\W*(author|authors|reviewers?|reviewed( by)?|approver|approved( by)?|owners?|assignees?|"
     r"incident commander|commander|ic|on-?call|distribution|cc|attendees|participants|sign-?off|"
     r"responders?|contacts?|prepared by|written by|editor)\W*[:|]", re.I)
-NAME_SECTIONS = re.compile(r"sign-?off|distribution|attendees|participants|contacts|metadata|approv|contributors|credits|acknowledg|thanks|authors", re.I)
+NAME_SECTIONS = re.compile(r"sign-?off|distribution|attendees|participants|contacts|metadata|approv|"
+                           r"contributors|credits|acknowledg|thanks|authors", re.I)
 NAME_COLUMNS = re.compile(r"owner|assignee|name|role|author|review|approv|who|responder|contact|lead", re.I)
 ABBREV = re.compile(r"\b(e\.g|i\.e|etc|vs|approx|dr|mr|mrs|ms|no|inc|ltd|st|fig|cf)\.$", re.I)
 LIST_MARK = re.compile(r"^(\s*)([-*+]|\d+[.)])(\s+)")

@@ -63,7 +63,9 @@ class TemplateMiner:
     """Drain-style miner. ``add(text)`` returns the Cluster the line joined (ids start at 1)."""
 
     def __init__(self, *, sim_threshold: float = 0.6, depth: int = 4, max_children: int = 100,
-                 max_clusters: int = 50_000, cache_size: int = 200_000, word_penalty: float = 1.0):
+                 max_clusters: int = 50_000, cache_size: int = 200_000, word_penalty: float = 1.0,
+                 leaf_max: int = 256):
+        self.leaf_max = leaf_max
         self.word_penalty = word_penalty
         self.sim_threshold = sim_threshold
         self.prefix_depth = max(depth - 2, 1)
@@ -118,12 +120,13 @@ class TemplateMiner:
 
     def _place(self, tokens: list[str]) -> Cluster:
         leaf = self._leaf(tokens)
-        best = self._best(leaf, tokens)
-        if best is not None:
+        best, sim = self._best(leaf, tokens)
+        if best is not None and (sim >= self.sim_threshold or len(leaf) >= self.leaf_max
+                                 or len(self.clusters) >= self.max_clusters):
+            # a full leaf (junk, random text) or a full table takes the closest template: the scan
+            # per new line stays bounded instead of growing with every novel line
             _generalise(best, tokens)
             return best
-        if len(self.clusters) >= self.max_clusters:
-            return self._overflow(leaf, tokens)
         cluster = Cluster(len(self.clusters) + 1, list(tokens))
         self.clusters.append(cluster)
         leaf.append(cluster)
@@ -141,7 +144,7 @@ class TemplateMiner:
             node = nxt
         return node.setdefault(None, [])  # type: ignore[call-overload]
 
-    def _best(self, leaf: list[Cluster], tokens: list[str]) -> Cluster | None:
+    def _best(self, leaf: list[Cluster], tokens: list[str]) -> tuple[Cluster | None, float]:
         """Drain's similarity (equal constant tokens / length), except that two different plain words
         in the same position weigh double: in short messages one changed word is a different event."""
         best, best_key = None, (-1.0, -1)
@@ -158,16 +161,7 @@ class TemplateMiner:
             key = (same / (n + words * self.word_penalty), params)
             if key > best_key:
                 best, best_key = cluster, key
-        if best is not None and best_key[0] >= self.sim_threshold:
-            return best
-        return None
-
-    def _overflow(self, leaf: list[Cluster], tokens: list[str]) -> Cluster:
-        if leaf:
-            best = max(leaf, key=lambda c: sum(a == b for a, b in zip(c.tokens, tokens)))
-            _generalise(best, tokens)
-            return best
-        return self.clusters[-1]
+        return best, best_key[0]
 
 
 def _generalise(cluster: Cluster, tokens: list[str]) -> None:

@@ -24,13 +24,15 @@ def load_bundle(path: str | Path) -> Bundle:
     Broken files (malformed JSON, binary, bad YAML) are recorded with status "error" and skipped.
     """
     given = Path(path).expanduser()
+    refused: list[str] = []
     if given.is_file() and not is_archive(given):  # a single file is a bundle of one
         root, files = given.parent.resolve(), [given.resolve()]
     else:
-        root = open_bundle(given).resolve()
+        root = open_bundle(given, refused).resolve()
         files = _walk(root)
     if not files:
-        raise BundleError("bundle is empty: no files found; add incident data (tickets, alerts, logs ...)",
+        why = f" ({len(refused)} archive entries refused: outside the bundle or links)" if refused else ""
+        raise BundleError(f"bundle is empty: no files found{why}; add incident data (tickets, alerts, logs ...)",
                           file=str(given))
     out = Collected()
     statuses: dict[str, FileStatus] = {}
@@ -44,10 +46,15 @@ def load_bundle(path: str | Path) -> Bundle:
     planned.sort(key=lambda p: p[0].phase)  # stable: sorted path order within a phase
     for det, sn in planned:
         _parse_one(det, sn, out, statuses[sn.rel])
-    bundle = _assemble(root, out, [statuses[f.relative_to(root).as_posix()] for f in files])
-    if not any(s.status == "parsed" for s in bundle.files):
+    bundle = _assemble(root, out, [statuses[f.relative_to(root).as_posix()] for f in files] + _refused(refused))
+    if not any(s.status == "parsed" and s.records for s in bundle.files):
         raise BundleError(f"nothing usable in the bundle ({_why_nothing(bundle.files)})", file=str(given))
     return bundle
+
+
+def _refused(names: list[str]) -> list[FileStatus]:
+    return [FileStatus(path=n, status="skipped", reason="archive entry refused (absolute path, '..' or a link)")
+            for n in names]
 
 
 def _walk(root: Path) -> list[Path]:
@@ -127,5 +134,8 @@ def _why_nothing(files: list[FileStatus]) -> str:
     errors = [f.reason for f in files if f.status == "error"]
     if errors:
         return f"{len(errors)} file(s) broken, first: {errors[0]}"
+    empty = [f.path for f in files if f.status == "parsed"]
+    if empty:
+        return f"{len(empty)} file(s) recognised but held no usable records, first: {empty[0]}"
     return f"{len(files)} file(s), none in a known format"
 

@@ -11,6 +11,7 @@ from typing import Any
 from agent.models import (
     Alert, Change, ChatMessage, Event, IncidentMeta, LogSource, MetricSeries, Span, TicketInfo,
 )
+from agent.sources.detect import read_text
 from agent.sources.jsonpos import LineIndex, array_item_lines
 from agent.sources.scrub import scrub
 from agent.sources.timeparse import UTC, parse_any
@@ -63,7 +64,7 @@ class FileCtx:
     @property
     def index(self) -> LineIndex:
         if self._index is None:
-            self._index = LineIndex(self.path.read_text(encoding="utf-8", errors="replace"))
+            self._index = LineIndex(read_text(self.path))
         return self._index
 
     def line_of(self, needle: str | None, start: int = 0) -> int | None:

@@ -5,6 +5,7 @@ File names are only hints: a detector may add a little confidence for a matching
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import re
@@ -82,14 +83,27 @@ class Registry:
         return best if best[1] >= MIN_SCORE else (None, best[1])
 
 
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def open_text_bytes(path: Path) -> BinaryIO:
-    """Open a file for reading bytes, transparently decompressing gzip (rotated logs: app.log.1.gz)."""
+    """Open a file for reading UTF-8 bytes, transparently decompressing gzip (rotated logs: app.log.1.gz)
+    and transcoding UTF-16 with a BOM (Windows event exports, PowerShell's `>` redirection)."""
     fh = path.open("rb")
-    if fh.read(2) == GZIP_MAGIC:
+    magic = fh.read(2)
+    if magic == GZIP_MAGIC:
         fh.close()
         return gzip.open(path, "rb")  # type: ignore[return-value]
     fh.seek(0)
+    if magic in _UTF16_BOMS:
+        return codecs.EncodedFile(fh, "utf-8", "utf-16", errors="replace")  # type: ignore[return-value]
     return fh
+
+
+def read_text(path: Path) -> str:
+    """The whole file as text (gzip and UTF-16 handled as by ``open_text_bytes``), BOM stripped."""
+    with open_text_bytes(path) as fh:
+        return fh.read().decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
 def sniff(path: Path, rel: str) -> Sniff:
@@ -137,7 +151,7 @@ def _sniff_json(sn: Sniff) -> None:
     else that starts like JSON is parsed whole, keeping the decode error for the file's status."""
     if _sniff_jsonl(sn):
         return
-    text = sn.path.read_text(encoding="utf-8", errors="replace").lstrip("\ufeff")
+    text = read_text(sn.path)
     try:
         sn.doc = unwrap(json.loads(text))
     except json.JSONDecodeError as exc:
@@ -182,7 +196,7 @@ def _sniff_yaml(sn: Sniff) -> None:
     if sn.size > 4 * 1024 * 1024:
         return
     try:
-        sn.yaml_doc = yaml.safe_load(sn.path.read_text(encoding="utf-8", errors="replace"))
+        sn.yaml_doc = yaml.safe_load(read_text(sn.path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

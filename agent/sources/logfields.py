@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from agent.models import LogRecord, LogSource
-from agent.sources.detect import open_text_bytes, unwrap
+from agent.sources.detect import open_text_bytes, read_text, unwrap
 from agent.sources.jsonpos import LineIndex, array_item_lines
 from agent.sources.levels import normalise_level
 from agent.sources.scrub import scrub
@@ -205,7 +205,7 @@ def is_log_array(doc: Any) -> bool:
 
 
 def iter_document(src: LogSource) -> Iterator[LogRecord]:
-    text = Path(src.abs_path).read_text(encoding="utf-8", errors="replace")
+    text = read_text(Path(src.abs_path))
     doc = json.loads(text)
     if src.format == "otlp_json":
         lines = array_item_lines(text, ("resourceLogs", "*", "scopeLogs", "*", "logRecords"))

@@ -7,7 +7,6 @@ Values arrive as strings; "NaN", "+Inf" and missing scrape intervals become None
 from __future__ import annotations
 
 import csv
-import io
 import math
 import re
 from datetime import datetime
@@ -114,7 +113,9 @@ def _csv_time_ok(cell: str) -> bool:
 
 
 def _csv_rows(text: str) -> list[list[str]]:
-    return [row for row in csv.reader(io.StringIO(text)) if row and any(c.strip() for c in row)]
+    """Rows, one per line: a stray quote in a garbage row must not swallow the rest of the file."""
+    rows = (next(csv.reader([line]), []) for line in text.splitlines())
+    return [row for row in rows if row and any(c.strip() for c in row)]
 
 
 def _csv_layout(sn: Sniff) -> tuple[bool, int] | None:

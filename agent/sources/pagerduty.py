@@ -105,7 +105,8 @@ def _ticket(inc: dict, ctx: FileCtx) -> TicketInfo:
     custom = {f.get("name"): f.get("value") for f in inc.get("custom_fields") or [] if isinstance(f, dict)}
     teams = [ref_name(t) for t in inc.get("teams") or []]
     return TicketInfo(
-        system="pagerduty", id=str(inc.get("id")), number=_str(first(inc.get("incident_number"), inc.get("number"))),
+        system="pagerduty", id=str(first(inc.get("id"), inc.get("incident_key"), inc.get("incident_number"), "?")),
+        number=_str(first(inc.get("incident_number"), inc.get("number"))),
         title=scrub(first(inc.get("title"), inc.get("summary"), inc.get("id"))), url=inc.get("html_url"),
         service=ref_name(inc.get("service")), team=first(*teams), priority=ref_name(inc.get("priority")),
         severity=severity_from(first(custom.get("severity"), custom.get("sev"))), status=inc.get("status"),
@@ -148,8 +149,15 @@ def _incident_events(inc: dict, ticket: TicketInfo, ctx: FileCtx, line: int | No
                   service=svc, key=f"{key}:resolve")
 
 
+def _usable(inc: dict) -> bool:
+    """An incident with neither id, title nor creation time (every field null) says nothing."""
+    return any(inc.get(k) not in (None, "") for k in ("id", "title", "summary", "created_at"))
+
+
 def parse_incident(sn: Sniff, ctx: FileCtx) -> int:
     inc = sn.doc["incident"]
+    if not _usable(inc):
+        return 0
     ticket = add_ticket(ctx.out, _ticket(inc, ctx))
     _incident_events(inc, ticket, ctx, ctx.line_of('"incident"'))
     return 1
@@ -157,9 +165,12 @@ def parse_incident(sn: Sniff, ctx: FileCtx) -> int:
 
 def parse_incidents(sn: Sniff, ctx: FileCtx) -> int:
     items = items_of(sn.doc, "incidents")
+    count = 0
     for inc, line in zip(items, ctx.item_lines(("incidents",), len(items))):
-        _incident_events(inc, add_ticket(ctx.out, _ticket(inc, ctx)), ctx, line)
-    return len(items)
+        if _usable(inc):
+            _incident_events(inc, add_ticket(ctx.out, _ticket(inc, ctx)), ctx, line)
+            count += 1
+    return count
 
 
 def parse_log_entries(sn: Sniff, ctx: FileCtx) -> int:
