@@ -15,6 +15,7 @@ from agent.analysis.assemble import assemble
 from agent.checks import blameless
 from agent.library import api as library_api
 from agent.models import Bundle, EvidencePack, Postmortem
+from agent.render import ics
 from agent.render.outputs import CardOptions, write_outputs
 from agent.settings import Settings
 
@@ -45,6 +46,8 @@ def run_postmortem(bundle: str | Path | Bundle, *, settings: Settings | None = N
         pm.pattern_analysis = lib.pattern_analysis(pm)
     pm = blameless.clean_postmortem(pm)
     pm.chat_flags = flags
+    if pm.follow_up_meeting is None:  # the seed's rule: a review meeting within 3 days of the incident
+        pm.follow_up_meeting = ics.meeting_slot(pm)
     if add_to_library and lib is None:
         pm.notes.append("--add-to-library was given but no incident library is configured; nothing was added.")
     if out_dir is not None:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from agent.models import Postmortem
 from agent.render import card as card_mod
-from agent.render import jsonout, markdown, swarm
+from agent.render import ics, jsonout, markdown, swarm
 from agent.render.atomic import staged_dir, write_text
 from agent.render.card import CardOptions
 
-REPORT, JSON, CARD = "postmortem.md", "postmortem.json", "position_card.yaml"
+REPORT, JSON, CARD, INVITE = "postmortem.md", "postmortem.json", "position_card.yaml", "review-meeting.ics"
 
 
 def write_outputs(pm: Postmortem, out_dir: Path, *, swarm_dir: Path | None = None, workflow_id: str | None = None,
@@ -30,8 +30,8 @@ def write_outputs(pm: Postmortem, out_dir: Path, *, swarm_dir: Path | None = Non
             (stage / name).write_text(text, encoding="utf-8", newline="\n")
         _write_ics(pm, stage)
     paths = {name: out_dir / name for name in texts}
-    if (out_dir / "postmortem.ics").exists():
-        paths["postmortem.ics"] = out_dir / "postmortem.ics"
+    if (out_dir / INVITE).exists():
+        paths[INVITE] = out_dir / INVITE
     if swarm_path is not None:
         base = Path(swarm_dir).resolve().parent
         swarm_card = card.model_copy(update={"evidence_pointers": [_pointer(p, base) for p in paths.values()]})
@@ -52,10 +52,5 @@ def _pointer(path: Path, base: Path) -> str:
 
 
 def _write_ics(pm: Postmortem, stage: Path) -> None:
-    try:
-        from agent.render import ics
-    except ImportError:
-        return
-    writer = getattr(ics, "write_ics", None)
-    if writer is not None and pm.follow_up_meeting is not None:
-        writer(pm, stage / "postmortem.ics")
+    if pm.follow_up_meeting is not None:
+        ics.write_ics(pm, stage / INVITE)

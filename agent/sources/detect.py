@@ -92,12 +92,41 @@ def open_text_bytes(path: Path) -> BinaryIO:
     fh = path.open("rb")
     magic = fh.read(2)
     if magic == GZIP_MAGIC:
-        fh.close()
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        gz = _TolerantGzip(fileobj=fh, mode="rb")
+        if gz.read(0) == b"" and not gz.broken and gz.peek(1):
+            return gz  # type: ignore[return-value]
+        gz.close()  # "\x1f\x8b" at the start of a text file, or an empty/corrupt archive: read it raw
+        fh = path.open("rb")
     fh.seek(0)
     if magic in _UTF16_BOMS:
         return codecs.EncodedFile(fh, "utf-8", "utf-16", errors="replace")  # type: ignore[return-value]
     return fh
+
+
+class _TolerantGzip(gzip.GzipFile):
+    """A rotated log cut short (a truncated or corrupt .gz) ends where the damage starts, never raises."""
+
+    broken = False
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return super().read(size)
+        except (OSError, EOFError, zlib.error):
+            self.broken = True
+            return b""
+
+    def peek(self, n: int) -> bytes:
+        try:
+            return super().peek(n)
+        except (OSError, EOFError, zlib.error):
+            self.broken = True
+            return b""
+
+    def close(self) -> None:
+        fileobj = self.fileobj
+        super().close()
+        if fileobj is not None:
+            fileobj.close()
 
 
 def read_text(path: Path) -> str:
