@@ -16,6 +16,7 @@ TTR = resolution - start, all in minutes.
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
@@ -76,8 +77,27 @@ def dedupe(events: Iterable[Event]) -> list[Event]:
     return out
 
 
+_JSON_MSG = ("msg", "message", "log", "event", "error", "err")
+
+
+def _json_message(text: str) -> str:
+    """'{"level": "error", "msg": "..."}' -> 'error ...': a JSON log line's level and message, else the text."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(obj, dict):
+        return text
+    msg = next((str(obj[k]) for k in _JSON_MSG if isinstance(obj.get(k), str) and obj[k]), None)
+    level = obj.get("level") or obj.get("severity") or ""
+    return f"{level} {msg}".strip() if msg else text
+
+
 def signature(text: str) -> str:
-    """A message template: numbers, hex ids and quoted values masked, so repeats compare equal."""
+    """A message template: numbers, hex ids and quoted values masked, so repeats compare equal.
+    JSON log lines are reduced to their level and message first (their quoted values are the message)."""
+    if text.lstrip().startswith("{"):
+        text = _json_message(text.strip())
     text = re.sub(r"\b[0-9a-f]{8,}\b|\b\d+(?:\.\d+)?\w*", "#", text.lower())
     return re.sub(r"\"[^\"]*\"|'[^']*'", "_", text)[:120]
 
@@ -117,7 +137,7 @@ def _phases(evs: list[Event], meta: IncidentMeta, tickets: list[TicketInfo]) -> 
     t0 = start[0] if start else None
     ack = _first(evs, {"acknowledge"}, anchor)
     ack_t = (ack.time, ack) if ack else _ticket_time(tickets, "acknowledged_at")
-    esc = _first(evs, {"escalate"}, anchor)
+    esc = _first(evs, {"escalate"}, anchor) or _priority_raise(evs, anchor)
     resolved = _resolution(evs, meta, tickets)
     end = resolved[0] if resolved else None
     attempts = [e for e in evs if e.kind in _ACTIONS and anchor and e.time >= anchor and (not end or e.time <= end)]
@@ -125,6 +145,15 @@ def _phases(evs: list[Event], meta: IncidentMeta, tickets: list[TicketInfo]) -> 
     return {"start": start, "detected": (detect.time, detect) if detect else None, "acknowledged": ack_t,
             "escalated": (esc.time, esc) if esc else None, "attempts": attempts,
             "mitigated": mitigated, "resolved": resolved}
+
+
+_RAISED = re.compile(r"(?i)\bpriority\b.*->\s*(?:highest|critical|urgent|blocker|p1|sev-?1)\b|\bescalat")
+
+
+def _priority_raise(evs: list[Event], anchor: datetime | None) -> Event | None:
+    """Without an escalation event, a ticket raised to top priority marks the escalation."""
+    return next((e for e in evs if e.source == "ticket" and _RAISED.search(e.text)
+                 and (anchor is None or e.time >= anchor)), None)
 
 
 def _detection(evs: list[Event]) -> Event | None:
@@ -342,6 +371,7 @@ def _collapse(rows: list[TimelineEntry], gran: str) -> list[TimelineEntry]:
     keep_ids = {id(r) for r in rows if r.phase}
     ranked = sorted((r for r in rows if not r.phase and r.importance >= _KEEP_ABOVE[gran]),
                     key=lambda r: (-r.importance, r.time))
+    ranked = _cap_telemetry(ranked, gran)
     for r in ranked[: max(_MAX_ROWS[gran] - len(keep_ids), 0)]:
         keep_ids.add(id(r))
     kept = [r for r in rows if id(r) in keep_ids]
@@ -377,6 +407,8 @@ def rank(tl: Timeline, *, key_ids: Iterable[str] = (), quiet_ids: Iterable[str] 
     phase_rows = [e for e in tl.entries if e.phase]
     for e in tl.entries:
         e.importance = _reweigh(e, key, quiet, phase_rows)
+    for e in [e for e in tl.entries if not e.phase and set(e.evidence_ids) & key][1:]:
+        e.importance = 0.8  # the trigger is one key moment, however many rows cite it
     diagnosis = next((e for e in tl.entries if cause is not None and not e.phase and e.source in _HUMAN
                       and tl.start and e.time > tl.start and cause.search(e.text)), None)
     if diagnosis is not None:
@@ -399,6 +431,26 @@ def _reweigh(e: TimelineEntry, key: set[str], quiet: set[str], phase_rows: list[
     if any(abs(p.time - e.time) <= _SAME_MOMENT for p in phase_rows):
         return min(e.importance, 0.75)  # a ticket or metric row repeating the alert's moment
     return e.importance
+
+
+_TELEMETRY = {"log", "metric", "trace"}
+_TELEMETRY_WINDOW = {"minute": "5min", "5min": "30min", "hour": "hour"}
+_TELEMETRY_PER_WINDOW = 99
+
+
+def _cap_telemetry(ranked: list[TimelineEntry], gran: str) -> list[TimelineEntry]:
+    """At most two log/metric/trace rows per window (5 min at SEV-1): a burst of templates at the onset
+    reads as one moment; the rest fold into that window's summary row."""
+    seen: dict[datetime, int] = {}
+    out = []
+    for r in ranked:  # most important first
+        if r.source in _TELEMETRY and r.importance < 0.85:
+            w = _bucket(r.time, _TELEMETRY_WINDOW[gran])
+            seen[w] = seen.get(w, 0) + 1
+            if seen[w] > _TELEMETRY_PER_WINDOW:
+                continue
+        out.append(r)
+    return out
 
 
 def _bucket(t: datetime, gran: str) -> datetime:

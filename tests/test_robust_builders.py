@@ -159,7 +159,8 @@ def grafana_webhook(annotation: str = "orders-db connections exhausted") -> dict
     alert.update({"silenceURL": "https://grafana.example.org/alerting/silence/new", "dashboardURL": "",
                   "panelURL": "", "values": {"B": 100.0, "C": 1}})
     return {"receiver": "oncall-hook", "status": "firing", "orgId": 1, "alerts": [alert], "groupLabels": {},
-            "commonLabels": {"service": "orders-api"}, "commonAnnotations": {}, "externalURL": "https://grafana.example.org/",
+            "commonLabels": {"service": "orders-api"}, "commonAnnotations": {},
+            "externalURL": "https://grafana.example.org/",
             "version": "1", "groupKey": "{}:{}", "truncatedAlerts": 0, "title": "[FIRING:1] OrdersDbConnections",
             "state": "alerting", "message": "**Firing**"}
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from agent.errors import BundleError
+from agent.models import LogRecord
 from agent.sources import iter_records, load_bundle
 from test_robust_builders import (
     alertmanager_webhook, csv_metrics, datadog_logs, github_deployment, grafana_webhook, incident_yaml,
@@ -28,6 +29,13 @@ PAYLOADS = {
     "datadog.logs": datadog_logs([(1, "error", "boom"), (2, "warn", "slow")]), "github": github_deployment(),
     "slack.history": slack_history([(1, "U1", "hi <@U2>"), (2, "U2", "ok")]),
     "slack.day": slack_export("c", [(1, "U0ANA", "x")])["c/2025-06-14.json"],
+    "otlp.logs": {"resourceLogs": [{"resource": {"attributes": [{"key": "service.name", "value": {
+        "stringValue": "api"}}]}, "scopeLogs": [{"logRecords": [
+            {"timeUnixNano": "1749891600000000000", "severityText": "ERROR", "severityNumber": 17,
+             "body": {"stringValue": "boom"}, "attributes": [{"key": "k", "value": {"arrayValue": {"values": [
+                 {"intValue": "1"}]}}}]}]}]}]},
+    "log.array": [{"@timestamp": "2025-06-14T09:00:00Z", "level": "error", "message": "boom", "service": "api"},
+                  {"@timestamp": "2025-06-14T09:01:00Z", "level": "info", "message": "ok", "service": "api"}],
     "prometheus.range": {"status": "success", "data": {"resultType": "matrix", "result": [
         {"metric": {"__name__": "up", "job": "api"}, "values": [[1749891600, "1"], [1749891660, "NaN"]]}]}},
 }
@@ -36,7 +44,7 @@ TEXTS = {"syslog": syslog_5424([(0, 11, "api", "boom"), (1, 14, "api", "ok")]), 
          "yaml": incident_yaml(start="2025-06-14T09:00:00Z")}
 
 JUNK = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**63, 2**64) | st.floats(allow_nan=False) |
+    st.none() | st.booleans() | st.integers(-2**63, 2**64) | st.floats() |
     st.sampled_from(["", "NaN", "0001-01-01T00:00:00Z", "2025-13-45T99:99:99Z", "1e400", "-1", "\u0000",
                      "2025-06-14T09:00:00", "1749891600000000000", "a" * 300]) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
@@ -70,8 +78,8 @@ def _load(name: str, body: str | bytes) -> None:
         except BundleError:
             return
         for src in bundle.logs:
-            for _ in iter_records(src):
-                pass
+            for rec in iter_records(src):  # records skip validation for speed: every field must still be valid
+                LogRecord.model_validate(rec.__dict__)
         bundle.model_dump_json()  # the models hold only serialisable values
 
 
@@ -100,3 +108,36 @@ def test_truncated_and_corrupted_payloads_only_raise_bundle_error(kind, cut, fli
      '{"ts": "2025-06-14T09:00:00Z", "msg": "', "2025-06-14 09:00:00.000 UTC [1] LOG:  ", ""]))
 def test_random_log_lines_stream_without_error(lines, prefix):
     _load("p03", "".join(prefix + ln.replace("\n", " ") + "\n" for ln in lines))
+
+
+def test_gzip_magic_text_and_truncated_gzip_never_raise(tmp_path):
+    """Found by the fuzzer: a text file starting with the gzip magic made every reader raise BadGzipFile."""
+    import gzip
+
+    log = "".join(f"2025-06-14T09:{m:02d}:00Z ERROR pool exhausted {m}\n" for m in range(60)).encode()
+    packed = gzip.compress(log)
+    write = {"a.log": b"\x1f\x8b" + log[2:], "b.log.1.gz": packed[: len(packed) // 2], "c.log.gz": packed}
+    for name, body in write.items():
+        (tmp_path / name).write_bytes(body)
+    bundle = load_bundle(tmp_path)
+    streamed = {src.path: sum(1 for _ in iter_records(src)) for src in bundle.logs}
+    assert streamed["c.log.gz"] == 60 and streamed.get("a.log", 0) >= 59
+
+
+def test_odd_field_types_in_log_documents_give_valid_records(tmp_path):
+    """Found by the pipeline fuzzer: a Datadog log whose `service` was a list reached the evidence stage
+    as a list and crashed it (records are built without validation)."""
+    dd = datadog_logs([(1, "error", "boom"), (2, "²", "odd level")])
+    dd[0]["body"]["data"][0]["attributes"]["service"] = ["a", "b"]
+    dd[0]["body"]["data"][1]["attributes"]["host"] = {"name": "h"}
+    otlp = json.loads(json.dumps(PAYLOADS["otlp.logs"]))
+    otlp["resourceLogs"][0]["resource"]["attributes"][0]["value"] = {"arrayValue": {"values": [{"stringValue": "x"}]}}
+    otlp["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["severityNumber"] = 1e308
+    arr = [{**PAYLOADS["log.array"][0], "service": {"x": 1}}, {**PAYLOADS["log.array"][1], "level": float("inf")}]
+    for name, doc in (("d", dd), ("o", otlp), ("a", arr)):
+        (tmp_path / name).write_text(json.dumps(doc))
+    bundle = load_bundle(tmp_path)
+    records = [rec for src in bundle.logs for rec in iter_records(src)]
+    assert len(records) == 5
+    for rec in records:
+        LogRecord.model_validate(rec.__dict__)

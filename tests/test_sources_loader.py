@@ -120,7 +120,8 @@ def test_zip_bundle_with_top_folder_and_path_traversal_blocked(tmp_path):
         zf.writestr("../escape.txt", "evil")
         zf.writestr("/abs.txt", "evil")
     b = load_bundle(archive)
-    assert sorted(f.path for f in b.files) == ["logs/app.log", "tickets/i.json"]
+    assert sorted(f.path for f in b.files if f.status == "parsed") == ["logs/app.log", "tickets/i.json"]
+    assert sorted(f.path for f in b.files if f.status == "skipped") == ["../escape.txt", "/abs.txt"]
     assert not (tmp_path / "escape.txt").exists()
     assert [r.message for r in iter_records(b.logs[0])] == ["ERROR boom"]  # still readable after loading
 
@@ -135,7 +136,8 @@ def test_tar_gz_bundle(tmp_path, suffix):
         evil.size = 4
         tf.addfile(evil, io.BytesIO(b"evil"))
     b = load_bundle(archive)
-    assert sorted(f.path for f in b.files) == ["logs/app.log", "tickets/i.json"]
+    assert sorted(f.path for f in b.files if f.status == "parsed") == ["logs/app.log", "tickets/i.json"]
+    assert [(f.path, f.status) for f in b.files if "evil" in f.path] == [("../../evil.txt", "skipped")]
     assert not (tmp_path.parent / "evil.txt").exists()
 
 

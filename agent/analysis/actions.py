@@ -26,7 +26,7 @@ def build(ctx: Context, incident_day: date) -> list[ActionItem]:
     specs = list(text.get("actions", cat))
     if saturated(ctx) and cat != "capacity/resource-exhaustion":  # the resource that ran out needs a guard too
         specs += list(text.get("actions", "capacity/resource-exhaustion"))[:1]
-    if ctx.mech.scores.get("network", 0) >= 2 and cat != "network":  # DNS or connection errors were the symptom
+    if ctx.mech.scores.get("network", 0) >= 1 and cat != "network":  # DNS or connection errors were the symptom
         specs += [s for s in text.get("actions", "network") if s[0] == "detect"]
     specs += [spec for key in factors.action_keys(ctx) for spec in text.get("actions", key)]
     specs += list(text.get("actions", "common"))

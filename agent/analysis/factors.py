@@ -73,6 +73,17 @@ def _evidence(ctx: Context, ids: list[str]) -> list[Evidence]:
     return [e for e in (ctx.pack.get(i) for i in ids) if e is not None]
 
 
+_LOG_PATH = re.compile(r"(?i)/log\b|/logs\b|/var/log|\blog (?:volume|partition|disk)|\.log\b")
+
+
+def _holds_logs(ctx: Context, ids: list[str]) -> bool:
+    """The full volume is a log volume: its series or the out-of-space errors name a log path."""
+    texts = [e.excerpt for e in _evidence(ctx, ids)]
+    if ctx.mech.saturation is not None:
+        texts.append(ctx.mech.saturation.series.series_id)
+    return any(_LOG_PATH.search(t) for t in texts)
+
+
 def saturated(ctx: Context) -> bool:
     return ctx.mech.saturation is not None or ctx.mech.scores.get("saturation", 0) >= 1
 
@@ -117,6 +128,8 @@ def applicable(ctx: Context) -> list[tuple[str, list[str]]]:
         out.append(("no_breaker", dep_ids))
     if saturated(ctx) and resource_noun(ctx):
         out.append(("resource_no_alert", sat_ids))
+        if resource_noun(ctx) == "disk space" and _holds_logs(ctx, sat_ids):
+            out.append(("log_retention", sat_ids))
         if trig is not None and trig.kind == "capacity":  # more servers made each server run out
             out.append(("grows_with_fleet", sat_ids + trig_ids))
         elif trig is not None and cat in ("bad-deploy", "capacity/resource-exhaustion"):
@@ -131,7 +144,8 @@ def applicable(ctx: Context) -> list[tuple[str, list[str]]]:
 
 _ACTIONS_FOR = {
     "tool_unvalidated": "operator_tooling", "config_unreviewed": "config_review", "manual_renewal": "cert_inventory",
-    "resource_no_alert": "resource_alert", "load_test_gap": "load_test", "grows_with_fleet": "per_server_resource", "single_dependency": "dependency_fallback",
+    "resource_no_alert": "resource_alert", "load_test_gap": "load_test", "grows_with_fleet": "per_server_resource",
+    "log_retention": "log_retention", "single_dependency": "dependency_fallback",
     "long_timeout": "dependency_alert", "no_fallback": "dependency_alert", "no_tested_rollback": "rollback_test",
     "retries_amplified": "retry_budget",
 }

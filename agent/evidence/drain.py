@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 WILD = "<*>"
+FULL_SCAN = 16  # templates a full leaf still compares a novel line against
 MAX_CONTENT = 4096  # characters of one message that take part in mining; the rest is ignored
 
 _SEP = r"\s=,;()\[\]{}<>\"'|"  # characters that end a variable token (keeps 'key=' and brackets)
@@ -77,6 +78,7 @@ class TemplateMiner:
         self._cache: dict[str, Cluster] = {}
         self._keys: dict[str, Cluster] = {}
         self._skeletons: dict[str, Cluster] = {}
+        self._overflows: dict[int, Cluster] = {}
         self.misses = 0  # lines whose masked text had not been seen before
 
     def add(self, text: str) -> Cluster:
@@ -120,16 +122,29 @@ class TemplateMiner:
 
     def _place(self, tokens: list[str]) -> Cluster:
         leaf = self._leaf(tokens)
-        best, sim = self._best(leaf, tokens)
-        if best is not None and (sim >= self.sim_threshold or len(leaf) >= self.leaf_max
-                                 or len(self.clusters) >= self.max_clusters):
-            # a full leaf (junk, random text) or a full table takes the closest template: the scan
-            # per new line stays bounded instead of growing with every novel line
+        full = len(leaf) >= self.leaf_max or len(self.clusters) >= self.max_clusters
+        # a full leaf (junk, random text) only compares against its oldest templates, so the work per
+        # novel line stays bounded instead of growing with every novel line
+        best, sim = self._best(leaf[:FULL_SCAN] if full else leaf, tokens)
+        if best is not None and sim >= self.sim_threshold:
             _generalise(best, tokens)
             return best
+        if full:
+            return self._overflow(leaf, len(tokens))
         cluster = Cluster(len(self.clusters) + 1, list(tokens))
         self.clusters.append(cluster)
         leaf.append(cluster)
+        return cluster
+
+    def _overflow(self, leaf: list[Cluster], n: int) -> Cluster:
+        """The catch-all template (all variables) of a full leaf; once the table is full, one shared
+        catch-all, so the table never holds more than ``max_clusters + 1`` templates."""
+        table_full = len(self.clusters) >= self.max_clusters
+        key, tokens = (0, [WILD]) if table_full else (id(leaf), [WILD] * n)
+        cluster = self._overflows.get(key)
+        if cluster is None:
+            cluster = self._overflows[key] = Cluster(len(self.clusters) + 1, tokens)
+            self.clusters.append(cluster)
         return cluster
 
     def _leaf(self, tokens: list[str]) -> list[Cluster]:
@@ -149,7 +164,10 @@ class TemplateMiner:
         in the same position weigh double: in short messages one changed word is a different event."""
         best, best_key = None, (-1.0, -1)
         n = len(tokens) or 1
+        floor = self.sim_threshold * n
         for cluster in leaf:
+            if sum(map(str.__eq__, cluster.tokens, tokens)) < floor:
+                continue  # even counting every equal token it cannot reach the threshold (C-speed check)
             same = params = words = 0
             for a, b in zip(cluster.tokens, tokens):
                 if a == WILD:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from agent.evidence.drain import TemplateMiner
@@ -33,9 +34,17 @@ def _one(args: tuple) -> LogAnalysis:
 
 
 def analyze_parallel(sources: list, *, window: Window, workers: int) -> LogAnalysis:
+    """Fork-based where the platform has it (spawn would re-run a caller's unguarded __main__); a pool
+    that breaks falls back to mining in this process, and says so."""
     order = sorted(range(len(sources)), key=lambda i: -_size(sources[i].abs_path))  # big files first
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as ex:
-        done = dict(zip(order, ex.map(_one, [(sources[i], window) for i in order])))
+    method = "fork" if "fork" in get_all_start_methods() else "spawn"
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context(method)) as ex:
+            done = dict(zip(order, ex.map(_one, [(sources[i], window) for i in order])))
+    except (BrokenProcessPool, OSError) as exc:
+        res = analyze(sources, window=window)
+        res.problems.append(f"parallel log mining failed ({type(exc).__name__}); mined in one process")
+        return res
     return merge([done[i] for i in range(len(sources))])
 
 

@@ -14,7 +14,9 @@ from agent.sources.detect import Detector, Sniff, keys_of, sniff
 from agent.sources.registry import REGISTRY
 
 GOLD_NAMES = ("gold.yaml", "gold.yml")
-_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, LookupError, RecursionError)
+NAMES_ONLY = ("slack.users", "slack.channels")  # they name things in other files; alone they say nothing
+_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, LookupError, RecursionError,
+                 ArithmeticError)  # OverflowError: a date far past year 9999
 
 
 def load_bundle(path: str | Path) -> Bundle:
@@ -47,7 +49,7 @@ def load_bundle(path: str | Path) -> Bundle:
     for det, sn in planned:
         _parse_one(det, sn, out, statuses[sn.rel])
     bundle = _assemble(root, out, [statuses[f.relative_to(root).as_posix()] for f in files] + _refused(refused))
-    if not any(s.status == "parsed" and s.records for s in bundle.files):
+    if not any(s.status == "parsed" and s.records and s.format not in NAMES_ONLY for s in bundle.files):
         raise BundleError(f"nothing usable in the bundle ({_why_nothing(bundle.files)})", file=str(given))
     return bundle
 
@@ -136,6 +138,6 @@ def _why_nothing(files: list[FileStatus]) -> str:
         return f"{len(errors)} file(s) broken, first: {errors[0]}"
     empty = [f.path for f in files if f.status == "parsed"]
     if empty:
-        return f"{len(empty)} file(s) recognised but held no usable records, first: {empty[0]}"
+        return f"{len(empty)} file(s) recognised but held no incident data (records, or only names), first: {empty[0]}"
     return f"{len(files)} file(s), none in a known format"
 

@@ -92,8 +92,9 @@ def open_text_bytes(path: Path) -> BinaryIO:
     fh = path.open("rb")
     magic = fh.read(2)
     if magic == GZIP_MAGIC:
+        fh.seek(0)
         gz = _TolerantGzip(fileobj=fh, mode="rb")
-        if gz.read(0) == b"" and not gz.broken and gz.peek(1):
+        if gz.peek(1) and not gz.broken:
             return gz  # type: ignore[return-value]
         gz.close()  # "\x1f\x8b" at the start of a text file, or an empty/corrupt archive: read it raw
         fh = path.open("rb")
@@ -109,6 +110,8 @@ class _TolerantGzip(gzip.GzipFile):
     broken = False
 
     def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:  # in blocks, so a damaged tail keeps what came before it
+            return b"".join(iter(lambda: self.read(1 << 20), b""))
         try:
             return super().read(size)
         except (OSError, EOFError, zlib.error):

@@ -23,12 +23,12 @@ def normalise_level(word: object) -> str | None:
     if word is None:
         return None
     if isinstance(word, (int, float)) and not isinstance(word, bool):
-        return _otel_number(int(word))
+        return _otel_number(int(word)) if abs(word) < 1e6 else None  # also rejects inf and NaN
     text = str(word).strip().lower()
     if not text:
         return None
-    if text.isdigit():
-        return _otel_number(int(text))
+    if text.isascii() and text.isdigit():  # isdigit alone accepts '²', which int() refuses
+        return _otel_number(int(text[:6]))
     return _LEVELS.get(text) or _LEVELS.get(text.rstrip(":").split()[0] if text.split() else text)
 
 

@@ -69,6 +69,13 @@ def is_logfmt(line: str) -> bool:
     return bool(_LOGFMT_LINE.match(line)) and len(_PAIR.findall(line)) >= 2
 
 
+def _name(value: Any) -> str | None:
+    """A service name from a field that may hold anything (records skip validation, so check here)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or value == "":
+        return None
+    return str(value)[:200]
+
+
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -82,7 +89,7 @@ def _record(obj: dict, src: LogSource, line: int, raw: str, tz: Any, flagged: bo
     if flagged:
         message, raw = scrub(message), scrub(raw)
     return make_record(time, normalise_level(_pick(obj, LEVEL_KEYS)), message,
-                       str(service) if service else src.service, src.path, line, raw)
+                       _name(service) or src.service, src.path, line, raw)
 
 
 def iter_jsonl(src: LogSource, lines: Iterator[tuple[int, str, bool]]) -> Iterator[LogRecord]:
@@ -160,23 +167,36 @@ def _otlp_value(value: Any) -> Any:
     for key in ("stringValue", "intValue", "doubleValue", "boolValue"):
         if key in value:
             return value[key]
-    if "arrayValue" in value:
-        return [_otlp_value(v) for v in value["arrayValue"].get("values", [])]
-    if "kvlistValue" in value:
-        return {kv.get("key"): _otlp_value(kv.get("value")) for kv in value["kvlistValue"].get("values", [])}
+    inner = value.get("arrayValue")
+    if isinstance(inner, dict):
+        return [_otlp_value(v) for v in _list(inner.get("values"))]
+    inner = value.get("kvlistValue")
+    if isinstance(inner, dict):
+        return {str(kv.get("key")): _otlp_value(kv.get("value")) for kv in _dicts(inner.get("values"))}
     return None
 
 
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def otlp_attrs(attrs: Any) -> dict[str, Any]:
-    return {a.get("key"): _otlp_value(a.get("value")) for a in attrs or [] if isinstance(a, dict)}
+    if not isinstance(attrs, list):
+        return {}
+    return {str(a.get("key")): _otlp_value(a.get("value")) for a in attrs if isinstance(a, dict)}
 
 
 def _otlp_records(doc: dict) -> Iterator[tuple[dict, str | None]]:
-    for rl in doc.get("resourceLogs") or []:
-        service = otlp_attrs((rl.get("resource") or {}).get("attributes")).get("service.name")
-        for sl in rl.get("scopeLogs") or []:
-            for rec in sl.get("logRecords") or []:
-                yield rec, service
+    for rl in _dicts(doc.get("resourceLogs")):
+        resource = rl.get("resource")
+        service = otlp_attrs(resource.get("attributes") if isinstance(resource, dict) else None).get("service.name")
+        for sl in _dicts(rl.get("scopeLogs")):
+            for rec in _dicts(sl.get("logRecords")):
+                yield rec, _name(service)
+
+
+def _dicts(value: Any) -> list[dict]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def datadog_log_items(doc: Any) -> list[dict]:
@@ -226,7 +246,8 @@ def iter_document(src: LogSource) -> Iterator[LogRecord]:
     for item, line in zip(items, lines + [0] * len(items)):
         a = item["attributes"]
         yield make_record(parse_any(a.get("timestamp"), UTC)[0], normalise_level(a.get("status")),
-                          scrub(_text(a.get("message") or "")), a.get("service") or a.get("host") or src.service,
+                          scrub(_text(a.get("message") or "")), _name(a.get("service")) or _name(a.get("host"))
+                          or src.service,
                           src.path, line or 1, "")
 
 

@@ -54,8 +54,8 @@ def score_webhook(sn: Sniff) -> float:
 
 
 def _after(start: datetime | None, millis: Any) -> datetime | None:
-    if start is None or not isinstance(millis, (int, float)) or millis <= 0:
-        return None
+    if start is None or isinstance(millis, bool) or not isinstance(millis, (int, float)) or not 0 < millis < 3e11:
+        return None  # more than ~10 years after creation is not an ack or close time
     return start + timedelta(milliseconds=millis)
 
 

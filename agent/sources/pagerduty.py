@@ -34,8 +34,17 @@ def _is_incident(obj: Any) -> bool:
         and ("title" in obj or "summary" in obj)
 
 
+def _incident_doc(doc: Any) -> dict | None:
+    """GET /incidents/{id} ({"incident": {...}}), or the bare incident object (a webhook v3 event's data)."""
+    if isinstance(doc, dict) and _is_incident(doc.get("incident")):
+        return doc["incident"]
+    if isinstance(doc, dict) and doc.get("type") == "incident" and _is_incident(doc):
+        return doc
+    return None
+
+
 def score_incident(sn: Sniff) -> float:
-    return 0.95 if isinstance(sn.doc, dict) and _is_incident(sn.doc.get("incident")) else 0.0
+    return 0.95 if _incident_doc(sn.doc) is not None else 0.0
 
 
 def score_incidents(sn: Sniff) -> float:
@@ -155,8 +164,8 @@ def _usable(inc: dict) -> bool:
 
 
 def parse_incident(sn: Sniff, ctx: FileCtx) -> int:
-    inc = sn.doc["incident"]
-    if not _usable(inc):
+    inc = _incident_doc(sn.doc)
+    if inc is None or not _usable(inc):
         return 0
     ticket = add_ticket(ctx.out, _ticket(inc, ctx))
     _incident_events(inc, ticket, ctx, ctx.line_of('"incident"'))

@@ -54,7 +54,7 @@ def from_epoch(value: float | int | str) -> datetime | None:
         if num > 1e11:
             return _EPOCH + timedelta(milliseconds=num)
         return _EPOCH + timedelta(seconds=num)
-    except OverflowError:
+    except (OverflowError, ValueError):  # inf, NaN
         return None
 
 
