@@ -434,18 +434,19 @@ def _reweigh(e: TimelineEntry, key: set[str], quiet: set[str], phase_rows: list[
 
 
 _TELEMETRY = {"log", "metric", "trace"}
-_TELEMETRY_WINDOW = {"minute": "5min", "5min": "30min", "hour": "hour"}
-_TELEMETRY_PER_WINDOW = 99
+_TELEMETRY_PER_WINDOW = 2
 
 
 def _cap_telemetry(ranked: list[TimelineEntry], gran: str) -> list[TimelineEntry]:
-    """At most two log/metric/trace rows per window (5 min at SEV-1): a burst of templates at the onset
-    reads as one moment; the rest fold into that window's summary row."""
+    """At SEV-1 (minute rows), at most two log/metric/trace rows per minute: a burst of templates at the
+    onset reads as one moment; the rest fold into that minute's summary row. Coarser rows fold already."""
+    if gran != "minute":
+        return ranked
     seen: dict[datetime, int] = {}
     out = []
     for r in ranked:  # most important first
         if r.source in _TELEMETRY and r.importance < 0.85:
-            w = _bucket(r.time, _TELEMETRY_WINDOW[gran])
+            w = _bucket(r.time, gran)
             seen[w] = seen.get(w, 0) + 1
             if seen[w] > _TELEMETRY_PER_WINDOW:
                 continue

@@ -40,7 +40,7 @@ def values(ctx: Context) -> dict[str, str]:
     noun = resource_noun(ctx)
     resource = ctx.values.get("resource", "")
     return {"resource_noun": noun or "the saturated resource",
-            "resource": f"the {noun}" if noun and resource == "a shared resource" else resource,
+            "resource": f"the {noun}" if noun else resource,  # "the connection pool", not a series id
             "change_detail": (detail.group(1) if detail else label) or "the change",
             "tool": _tool(ctx) or "the operator tooling",
             "config_subject": f"{config.group(1).lower()} " if config else ""}

@@ -157,10 +157,14 @@ _PREFIX = re.compile(r"^\W*(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|
                      r"CRITICAL|CRIT)\]?[:\s]+)?")
 
 
+_MASKS = re.compile(r"^(?:\[?<\*>\]?\s*)+(?:-\s+)?|(?:\s+\[<\*>\])+$")
+
+
 def _clean(text: str) -> str:
     """One line, without the leading timestamp and level, at most 140 characters."""
     text = " ".join(text.split())
     text = _PREFIX.sub("", text, count=1) or text
+    text = _MASKS.sub("", text).strip() or text  # "[<*>] <*> - pool exhausted [<*>]" -> "pool exhausted"
     return text if len(text) <= 140 else text[:137] + "..."
 
 

@@ -18,7 +18,7 @@ def five_whys(ctx: Context) -> FiveWhys:
     q = text.get("whys")
     symptom_ids = ctx.ids(ctx.row_ids("Error Rate") + _alert_ids(ctx), ctx.phase_ids("start", "detection"))
     mech_ids = ctx.ids(mech.saturation_ids + (mech.top.evidence_ids if mech.top else []))
-    cause_ids = ctx.ids(ctx.verdict.evidence_ids, mech_ids)
+    cause_ids = ctx.ids(ctx.citations.valid(ctx.verdict.evidence_ids[:2] + mech_ids[:2]), mech_ids)
     trigger_ids = ctx.ids(ctx.trigger.evidence_ids if ctx.trigger else [], ctx.phase_ids("start"), cause_ids)
     detect_ids = ctx.ids(ctx.phase_ids("detection"), ctx.phase_ids("start"))
     answer1 = f"{v['service']} {v['symptom']} from {fmt_time(ctx.timeline.start)}."
@@ -80,7 +80,8 @@ def _capital(s: str, keep: tuple[str, ...] = ()) -> str:
 
 def root_cause(ctx: Context) -> RootCause:
     cat = ctx.verdict.category
-    hypothesis = text.fill(text.by_category("root_cause", cat), ctx.values)
+    key = f"{cat}+change" if ctx.trigger is not None and f"{cat}+change" in text.get("root_cause") else cat
+    hypothesis = text.fill(text.by_category("root_cause", key), ctx.values)
     return RootCause(hypothesis=_capital(hypothesis, tuple(ctx.services)), category=cat, confidence=confidence(ctx),
                      evidence_ids=ctx.ids(ctx.verdict.evidence_ids), confirm_with=list(text.get("confirm_with", cat)),
                      alternatives=ctx.verdict.alternatives)

@@ -37,9 +37,14 @@ _MASK_RE = re.compile(
     + ")"
 )
 
-_ZERO = str.maketrans("123456789", "000000000")
+_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _PUNCT = ".,:;!?'\""
 _RUNS_RE = re.compile(r"<\*>(?:\s+<\*>)+")  # variable-length lists of variables are one variable
+
+
+def mining_key(text: str) -> bytes:
+    """The key ``TemplateMiner.known`` is indexed by (texts over MAX_CONTENT characters have none)."""
+    return text.encode("utf-8", "surrogatepass").translate(_ZERO)
 
 
 def mask(text: str) -> str:
@@ -76,25 +81,32 @@ class TemplateMiner:
         self.clusters: list[Cluster] = []
         self._root: dict[int, dict] = {}
         self._cache: dict[str, Cluster] = {}
-        self._keys: dict[str, Cluster] = {}
+        self._keys: dict[bytes, Cluster] = {}
         self._skeletons: dict[str, Cluster] = {}
         self._overflows: dict[int, Cluster] = {}
         self.misses = 0  # lines whose masked text had not been seen before
+
+    @property
+    def known(self) -> dict[bytes, Cluster]:
+        """``mining_key(text)`` -> Cluster for lines seen before: a hit there is what ``add`` would return
+        (then only ``count`` needs adding); callers with a hot loop may look there first."""
+        return self._keys
 
     def add(self, text: str) -> Cluster:
         """Mine one line; returns its Cluster. ``misses`` counts lines whose masked text was new."""
         if len(text) > MAX_CONTENT:
             text = text[:MAX_CONTENT]
         # The mask only ever asks whether a character is a digit, so lines equal after mapping every
-        # digit to '0' mask alike: one cheap str.translate decides most lines without the regex.
-        key = text.translate(_ZERO)
+        # digit to '0' mask alike: one cheap translate decides most lines without the regex (on the
+        # UTF-8 bytes: bytes.translate is ~10x faster than str.translate).
+        key = text.encode("utf-8", "surrogatepass").translate(_ZERO)
         cluster = self._keys.get(key)
         if cluster is None:
             cluster = self._add_slow(text, key)
         cluster.count += 1
         return cluster
 
-    def _add_slow(self, text: str, key: str) -> Cluster:
+    def _add_slow(self, text: str, key: bytes) -> Cluster:
         masked = _MASK_RE.sub(WILD, text)
         cluster = self._cache.get(masked)
         if cluster is None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from agent.evidence.drain import TemplateMiner
+from agent.evidence.drain import MAX_CONTENT, Cluster, TemplateMiner, mining_key
 from agent.models import LogRecord, LogSource
 
 RecordReader = Callable[[LogSource], Iterable[LogRecord]]
@@ -111,9 +111,26 @@ def default_reader() -> RecordReader:
     return iter_records
 
 
+def _row_reader() -> Callable[[LogSource], Iterable[tuple]]:
+    from agent.sources.logs import iter_rows  # the same parser, yielding plain field tuples
+
+    return iter_rows
+
+
+# A row is a record as the tuple of make_record's arguments: (time, level, message, service, file, line, raw).
+Row = tuple
+
+
+def _fields(rec: LogRecord) -> Row:
+    return rec.time, rec.level, rec.message, rec.service, rec.source_file, rec.line, rec.raw
+
+
 def mining_text(rec: LogRecord) -> tuple[str, str | None]:
     """The text a record is mined on: its first line, plus the root exception of a multi-line trace."""
-    msg = rec.message
+    return _mining_text(rec.message)
+
+
+def _mining_text(msg: str) -> tuple[str, str | None]:
     if "\n" not in msg:
         return msg, None
     head, rest = msg.split("\n", 1)
@@ -123,7 +140,7 @@ def mining_text(rec: LogRecord) -> tuple[str, str | None]:
 
 
 class LogMiner:
-    """Streams records into a TemplateMiner and keeps the bounded per-template statistics."""
+    """Streams records (as rows) into a TemplateMiner and keeps the bounded per-template statistics."""
 
     def __init__(self, window: Window, miner: TemplateMiner | None = None):
         self.window = window
@@ -132,86 +149,117 @@ class LogMiner:
         self.result = LogAnalysis()
         self._cut = window.cutoff
         self._commands: dict[str, Seen] = {}
-        self._when: datetime | None = None
+        self._lo: datetime | None = None  # the minute the last line fell in: [_lo, _hi)
+        self._hi: datetime | None = None
         self._minute = 0
 
-    def feed(self, rec: LogRecord, when: datetime | None) -> int:
-        text, exc = mining_text(rec) if "\n" in rec.message else (rec.message, None)
-        miner = self.miner
-        misses = miner.misses
-        cluster = miner.add(text)
-        st = self.stats.get(cluster.id)
-        if st is None:
-            st = self.stats[cluster.id] = TemplateStats(cluster.id)
-        self._update(st, rec, when, exc)
-        # a line whose masked text was seen before has the same words: only new shapes are searched
-        if miner.misses != misses and len(self._commands) < MAX_COMMANDS and COMMAND_RE.search(text):
-            self._commands.setdefault(text[:200], _seen(rec, when))
-        return cluster.id
+    def feed(self, row: Row, when: datetime | None) -> int:
+        """Mine one row (``when``: its time, or the last known one); returns its template id."""
+        self._feed_all([row], when, None, "")
+        return self._last_id
 
-    def _update(self, st: TemplateStats, rec: LogRecord, when: datetime | None, exc: str | None) -> None:
-        lvl = rec.level
-        if lvl is not None and lvl != st.level and _LEVEL_RANK[lvl] > _LEVEL_RANK[st.level]:
-            st.level = lvl
-        if exc:
-            st.exception = exc
-        svc = rec.service
-        if svc is not None and svc not in st.services and len(st.services) < 8:
-            st.services.add(svc)
-        if len(st.examples) < 3:
-            seen = _seen(rec, when)
-            st.examples.append(seen)
-            if st.first is None:
-                st.first = seen
-        if when is not None:
-            st.last_time, st.last_file, st.last_line = when, rec.source_file, rec.line
-            if self._cut is not None and when < self._cut:
-                st.baseline += 1
-                return
-        st.incident += 1
-        if st.first_incident is None:
-            st.first_incident = _seen(rec, when)
-        if when is not None:
-            if when != self._when:
-                self._when, self._minute = when, int(when.timestamp()) // 60
-            minute, minutes = self._minute, st.minutes
-            if minute in minutes:
-                minutes[minute] += 1
-            elif len(minutes) < MAX_MINUTES:
-                minutes[minute] = 1
+    def run(self, rows: Iterable[Row], path: str, on_progress, assign) -> None:
+        """Feed one source's rows; carry the last known time onto records without one."""
+        self.result.files += 1
+        self._feed_all(rows, None, on_progress, path, assign)
 
-    def run(self, records: Iterable[LogRecord], path: str, on_progress, assign) -> None:
-        """Feed one source's records; carry the last known time onto records without one."""
-        res = self.result
-        res.files += 1
-        last: datetime | None = None
+    def _feed_all(self, rows: Iterable[Row], last: datetime | None, on_progress, path: str, assign=None) -> None:
+        """The per-line hot loop, kept in one frame with local names (it runs a million times for a
+        million lines): look the line up in the miner's seen-lines table, and only on a miss go
+        through the miner and the rare bookkeeping (new template, first examples, commands)."""
+        res, miner, stats, cut = self.result, self.miner, self.stats, self._cut
+        known, problems, rank = miner.known, res.problems, _LEVEL_RANK
         first_t, last_t = res.first_time, res.last_time
-        for rec in records:
-            t = rec.time
+        n = extra = tid = 0
+        lo, hi, minute = self._lo or _EPOCH, self._hi or _EPOCH, self._minute
+        for row in rows:
+            t, lvl, msg, svc = row[0], row[1], row[2], row[3]
             if t is not None:
                 last = t
                 if first_t is None or t < first_t:
                     first_t = t
                 if last_t is None or t > last_t:
                     last_t = t
-            msg = rec.message
             if ("\ufffd" in msg or "\x00" in msg or msg.endswith("]") and "...[truncated " in msg[-64:]) \
-                    and len(res.problems) < 20:
-                self._problem(rec)
-            tid = self.feed(rec, last)
-            res.records += 1
-            res.lines += msg.count("\n") + 1
+                    and len(problems) < 20:
+                self._problem(row)
+            if "\n" in msg:
+                extra += msg.count("\n")
+                text, exc = _mining_text(msg)
+            else:
+                text, exc = msg, None
+            cluster = known.get(mining_key(text)) if len(text) <= MAX_CONTENT else None
+            if cluster is None:
+                cluster = self._miss(text, row, last)
+            else:
+                cluster.count += 1
+            tid = cluster.id
+            st = stats.get(tid)
+            if st is None:
+                st = stats[tid] = TemplateStats(tid)
+            if lvl is not None and lvl != st.level and rank[lvl] > rank[st.level]:
+                st.level = lvl
+            if exc:
+                st.exception = exc
+            if svc is not None and svc not in st.services and len(st.services) < 8:
+                st.services.add(svc)
+            if len(st.examples) < 3:
+                _example(st, row, last)
+            n += 1
+            if last is None:
+                self._incident(st, row, None)
+            else:
+                st.last_time, st.last_file, st.last_line = last, row[4], row[5]
+                if cut is not None and last < cut:
+                    st.baseline += 1
+                elif st.first_incident is None or not lo <= last < hi:  # type: ignore[operator]
+                    self._incident(st, row, last)
+                    lo, hi, minute = self._lo, self._hi, self._minute
+                else:  # the common case, inline: same minute as the line before
+                    st.incident += 1
+                    minutes = st.minutes
+                    if minute in minutes:
+                        minutes[minute] += 1
+                    elif len(minutes) < MAX_MINUTES:
+                        minutes[minute] = 1
             if assign is not None:
-                assign(rec, tid, path)
-            if on_progress is not None and res.records % 20_000 == 0:
+                assign(_record(row), tid, path)
+            if on_progress is not None and n % 20_000 == 0:
                 on_progress(20_000)
+        self._last_id = tid
+        res.records += n
+        res.lines += n + extra
         res.first_time, res.last_time = first_t, last_t
 
-    def _problem(self, rec: LogRecord) -> None:
-        where = f"{rec.source_file}:{rec.line}"
-        if "\x00" in rec.message or rec.message.count("\ufffd") > 8:
+    def _miss(self, text: str, row: Row, when: datetime | None) -> Cluster:
+        miner = self.miner
+        misses = miner.misses
+        cluster = miner.add(text)
+        # a line whose masked text was seen before has the same words: only new shapes are searched
+        if miner.misses != misses and len(self._commands) < MAX_COMMANDS and COMMAND_RE.search(text):
+            self._commands.setdefault(text[:200], _seen(row, when))
+        return cluster
+
+    def _incident(self, st: TemplateStats, row: Row, when: datetime | None) -> None:
+        st.incident += 1
+        if st.first_incident is None:
+            st.first_incident = _seen(row, when)
+        if when is not None:
+            if self._lo is None or not self._lo <= when < self._hi:  # type: ignore[operator]
+                self._minute = int(when.timestamp()) // 60
+                self._lo = datetime.fromtimestamp(self._minute * 60, timezone.utc if when.tzinfo else None)
+                self._hi = self._lo + _MINUTE
+            minute, minutes = self._minute, st.minutes
+            if minute in minutes:
+                minutes[minute] += 1
+            elif len(minutes) < MAX_MINUTES:
+                minutes[minute] = 1
+
+    def _problem(self, row: Row) -> None:
+        where, msg = f"{row[4]}:{row[5]}", row[2]
+        if "\x00" in msg or msg.count("\ufffd") > 8:
             self.result.problems.append(f"{where}: binary data in a log line; mined as text")
-        elif "...[truncated " in rec.message[-64:]:
+        elif "...[truncated " in msg[-64:]:
             self.result.problems.append(f"{where}: over-long line truncated; the start was mined")
 
     def finish(self) -> LogAnalysis:
@@ -228,17 +276,34 @@ class LogMiner:
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def _seen(rec: LogRecord, when: datetime | None) -> Seen:
-    text = (rec.raw or rec.message).split("\n", 1)[0]
-    return Seen(when, rec.source_file, rec.line, text[:MAX_EXCERPT])
+_MINUTE = timedelta(minutes=1)
+
+
+def _example(st: TemplateStats, row: Row, when: datetime | None) -> None:
+    seen = _seen(row, when)
+    st.examples.append(seen)
+    if st.first is None:
+        st.first = seen
+
+
+def _record(row: Row) -> LogRecord:
+    from agent.sources.logfields import make_record
+
+    return make_record(*row)
+
+
+def _seen(row: Row, when: datetime | None) -> Seen:
+    text = (row[6] or row[2]).split("\n", 1)[0]
+    return Seen(when, row[4], row[5], text[:MAX_EXCERPT])
 
 
 def analyze(sources: list[LogSource], *, window: Window, reader: RecordReader | None = None,
             on_progress: Callable[[int], None] | None = None,
             assign: Callable[[LogRecord, int, str], None] | None = None) -> LogAnalysis:
     """Mine every record of every source once. ``assign(record, template_id, file)`` sees each record."""
-    reader = reader or default_reader()
     lm = LogMiner(window)
+    fast = reader is None or reader is default_reader()
+    rows = _row_reader() if fast else None
     for src in sources:
-        lm.run(reader(src), src.path, on_progress, assign)
+        lm.run(rows(src) if rows else map(_fields, reader(src)), src.path, on_progress, assign)  # type: ignore[misc]
     return lm.finish()

@@ -82,30 +82,38 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _record(obj: dict, src: LogSource, line: int, raw: str, tz: Any, flagged: bool) -> LogRecord:
+def _record(obj: dict, src: LogSource, line: int, raw: str, tz: Any, flagged: bool, make: Any = make_record) -> Any:
     time, _ = parse_any(_pick(obj, TIME_KEYS), tz)
     message = _text(_pick(obj, MESSAGE_KEYS) or "")[:MAX_MESSAGE]
     service = _pick(obj, SERVICE_KEYS)
     if flagged:
         message, raw = scrub(message), scrub(raw)
-    return make_record(time, normalise_level(_pick(obj, LEVEL_KEYS)), message,
-                       _name(service) or src.service, src.path, line, raw)
+    return make(time, normalise_level(_pick(obj, LEVEL_KEYS)), message,
+                _name(service) or src.service, src.path, line, raw)
 
 
-def iter_jsonl(src: LogSource, lines: Iterator[tuple[int, str, bool]]) -> Iterator[LogRecord]:
+def iter_jsonl(src: LogSource, lines: Iterator[tuple[int, str, bool]], make: Any = make_record) -> Iterator[Any]:
+    """``make`` builds each record from make_record's arguments (the evidence stage passes a tuple maker)."""
     tz = zone(src.timezone)
-    pending: LogRecord | None = None
+    pending: Any = None
     for lineno, text, flagged in lines:
         obj = _loads(text)
         if obj is None:
             if pending is not None and text.strip():  # a raw line (e.g. a stack trace) between JSON lines
-                pending.message = (pending.message + "\n" + scrub(text))[:MAX_MESSAGE]
+                pending = _append(pending, scrub(text))
             continue
         if pending is not None:
             yield pending
-        pending = _record(obj, src, lineno, text, tz, flagged)
+        pending = _record(obj, src, lineno, text, tz, flagged, make)
     if pending is not None:
         yield pending
+
+
+def _append(rec: Any, text: str) -> Any:
+    if isinstance(rec, tuple):  # a record_fields tuple: message is the third field
+        return (*rec[:2], (rec[2] + "\n" + text)[:MAX_MESSAGE], *rec[3:])
+    rec.message = (rec.message + "\n" + text)[:MAX_MESSAGE]
+    return rec
 
 
 def _loads(text: str) -> dict | None:

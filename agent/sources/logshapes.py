@@ -89,10 +89,23 @@ def _year_for(month: int, st: LineState) -> int:
     return st.year
 
 
+_TIMES: dict[tuple, datetime | None] = {}  # parsed second-resolution stamps: many lines share a second
+
+
+def _cached(key: tuple, make: Callable[[], datetime | None]) -> datetime | None:
+    dt = _TIMES.get(key, _TIMES)
+    if dt is _TIMES:
+        if len(_TIMES) >= 4096:
+            _TIMES.clear()
+        dt = _TIMES[key] = make()
+    return dt  # type: ignore[return-value]
+
+
 def _rfc3164(m: re.Match[str], st: LineState) -> Parsed:
-    month = MONTHS[m.group("mon")]
-    hh, mm, ss = m.group("hms").split(":")
-    dt = _naive(_year_for(month, st), month, int(m.group("day")), int(hh), int(mm), int(ss), 0, st)
+    mon, day, hms = m.group("mon", "day", "hms")
+    month = MONTHS[mon]
+    year = _year_for(month, st)
+    dt = _cached((year, month, day, hms, st.tz), lambda: _naive(year, month, int(day), *map(int, hms.split(":")), 0, st))
     rest = m.group("rest")
     pri = m.group("pri")
     level = SYSLOG_SEVERITY[int(pri) % 8] if pri else level_in(rest.partition(": ")[2] or rest)
@@ -122,7 +135,15 @@ _SD = re.compile(r"^(?:-|(?:\[(?:[^\]\\]|\\.)*\])+)")
 
 
 def _access(m: re.Match[str], st: LineState) -> Parsed:
-    day, mon, rest_ts = m.group("ts").split("/", 2)
+    ts = m.group("ts")
+    dt = _cached((ts,), lambda: _access_time(ts, st)) if " " in ts else _access_time(ts, st)
+    status = int(m.group("status"))
+    level = "error" if status >= 500 else "warning" if status >= 400 else "info"
+    return dt, level, m.string, None
+
+
+def _access_time(ts: str, st: LineState) -> datetime:
+    day, mon, rest_ts = ts.split("/", 2)
     ymd_hms, _, off = rest_ts.partition(" ")
     year, hh, mi, ss = ymd_hms.split(":")
     tz = st.tz
@@ -133,9 +154,7 @@ def _access(m: re.Match[str], st: LineState) -> Parsed:
     else:
         st.zoneless_seen = True
         dt = datetime(int(year), MONTHS.get(mon, 1), int(day), int(hh), int(mi), int(ss), tzinfo=tz).astimezone(UTC)
-    status = int(m.group("status"))
-    level = "error" if status >= 500 else "warning" if status >= 400 else "info"
-    return dt, level, m.string, None
+    return dt
 
 
 def _apache_error(m: re.Match[str], st: LineState) -> Parsed:

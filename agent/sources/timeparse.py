@@ -71,7 +71,7 @@ def parse_iso(text: str, tz: tzinfo = UTC) -> tuple[datetime | None, bool]:
             return None, False
     if dt.tzinfo is None:
         return dt.replace(tzinfo=tz).astimezone(UTC), True
-    return dt.astimezone(UTC), False
+    return (dt if dt.tzinfo is UTC else dt.astimezone(UTC)), False
 
 
 def _parse_iso_slow(s: str) -> datetime | None:
@@ -95,6 +95,8 @@ def parse_any(value: object, tz: tzinfo = UTC) -> tuple[datetime | None, bool]:
     if isinstance(value, (int, float)):
         return from_epoch(value), False
     if isinstance(value, str):
+        if value[4:5] == "-" and value[:4].isdigit():  # an ISO date (the common case): no numeric check
+            return parse_iso(value, tz)
         if _NUMERIC.match(value.strip()):
             return from_epoch(value.strip()), False
         return parse_iso(value, tz)
