@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from agent import timeline
-from agent.analysis import category, mechanism, triggers
+from agent.analysis import category, mechanism, ranking, triggers
 from agent.models import Timeline, TimelineEntry
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -59,7 +59,7 @@ def test_rank_promotes_the_trigger_and_diagnosis_and_quiets_distractors():
             _entry(4, "Page acknowledged", ["E5"], 1.0, phase="acknowledgement", source="ticket"),
             _entry(20, "pool exhausted by leaked connections", ["E6"], 0.3, source="chat"),
             _entry(25, "Deploy of docs-site", ["E7"], 1.0, source="change")]
-    tl = timeline.rank(Timeline(entries=rows, start=T0), key_ids=["E1"], quiet_ids=["E2"],
+    tl = ranking.rank(Timeline(entries=rows, start=T0), key_ids=["E1"], quiet_ids=["E2"],
                        cause=re.compile("exhausted"))
     imp = {r.evidence_ids[0]: r.importance for r in tl.entries}
     assert imp["E1"] == 1.0 and imp["E2"] <= 0.3
@@ -67,3 +67,20 @@ def test_rank_promotes_the_trigger_and_diagnosis_and_quiets_distractors():
     assert imp["E4"] <= 0.75                     # repeats the start's moment
     assert imp["E5"] < imp["E3"]                 # acknowledgement ranks below onset
     assert imp["E7"] <= 0.8                      # another change is context, not a key moment
+
+
+def _ev(minute: int, source: str, kind: str, text: str, eid: str):
+    from agent.models import Event
+    return Event(time=T0 + timedelta(minutes=minute), source=source, kind=kind, text=text, source_file="x.json",
+                 pointer=f"x.json#{eid}", evidence_id=eid)
+
+
+def test_responder_notes_of_actions_are_mitigation_attempts_and_a_priority_raise_is_escalation():
+    evs = [_ev(0, "alert", "alert_firing", "ErrorsHigh firing", "E1"),
+           _ev(8, "ticket", "other", "JIRA INC-7 priority High -> Highest", "E2"),
+           _ev(20, "ticket", "note", "Rolled back thumbnailer to 4.6.2", "E3"),
+           _ev(25, "ticket", "note", "Looking at the dashboards", "E4"),
+           _ev(40, "ticket", "resolve", "Resolved", "E5")]
+    tl = timeline.build(evs, severity="SEV-2")
+    assert tl.escalated == T0 + timedelta(minutes=8)
+    assert tl.mitigation_attempts == [T0 + timedelta(minutes=20)]

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from agent import impact as impact_stage
 from agent import timeline as timeline_stage
-from agent.analysis import incident, offline
+from agent.analysis import incident, offline, ranking
 from agent.analysis import series as ms
 from agent.analysis.cite import Citations
 from agent.models import Bundle, Event, EvidencePack, Postmortem, SectionSource, SignOff
@@ -35,7 +35,7 @@ def assemble(bundle: Bundle, pack: EvidencePack, *, settings: Settings | None = 
     shifts = _shifts(bundle, tl.start)
     imp = impact_stage.build(bundle.series, tl, meta=bundle.meta, citations=cites, shifts=shifts)
     draft = offline.analyze(bundle, pack, tl, imp, citations=cites, severity=severity, shifts=shifts)
-    timeline_stage.rank(tl, key_ids=draft.key_ids, quiet_ids=draft.quiet_ids, cause=draft.cause)
+    ranking.rank(tl, key_ids=draft.key_ids, quiet_ids=draft.quiet_ids, cause=draft.cause)
     primary = draft.services[0] if draft.services else None
     now = incident.incident_time(tl, bundle) or datetime(1970, 1, 1, tzinfo=timezone.utc)
     day = (tl.start or now).date()

@@ -88,7 +88,10 @@ def saturated(ctx: Context) -> bool:
     return ctx.mech.saturation is not None or ctx.mech.scores.get("saturation", 0) >= 1
 
 
-_ROLLBACK = re.compile(r"(?i)roll(?:ed|ing)? ?back|revert|downgrad")
+_ROLLBACK = re.compile(r"(?i)roll(?:ed|ing)? ?back|revert|downgrad|\bdisabl|turned off|switched off|flag off")
+# the change went to everyone in one step: "100% of users", "all regions", "globally", "entire fleet"
+_ALL_AT_ONCE = re.compile(r"(?i)\b100 ?%|\ball (?:users|regions|zones|clusters|hosts|servers|nodes|sites|pops)\b|"
+                          r"\bglobal(?:ly)?\b|\bentire (?:fleet|cluster)\b|\beverywhere\b|\bevery region\b")
 
 
 def _rolled_back(ctx: Context) -> bool:
@@ -134,6 +137,8 @@ def applicable(ctx: Context) -> list[tuple[str, list[str]]]:
             out.append(("grows_with_fleet", sat_ids + trig_ids))
         elif trig is not None and cat in ("bad-deploy", "capacity/resource-exhaustion"):
             out.append(("load_test_gap", sat_ids + trig_ids))
+    if trig is not None and cat in ("bad-deploy", "config-change") and _ALL_AT_ONCE.search(trig.label):
+        out.append(("all_at_once", trig_ids))
     if trig is not None and cat in ("bad-deploy", "config-change") and not _rolled_back(ctx):
         out.append(("no_tested_rollback", trig_ids))
     retries = _retry_ids(ctx)
@@ -145,7 +150,7 @@ def applicable(ctx: Context) -> list[tuple[str, list[str]]]:
 _ACTIONS_FOR = {
     "tool_unvalidated": "operator_tooling", "config_unreviewed": "config_review", "manual_renewal": "cert_inventory",
     "resource_no_alert": "resource_alert", "load_test_gap": "load_test", "grows_with_fleet": "per_server_resource",
-    "log_retention": "log_retention", "single_dependency": "dependency_fallback",
+    "log_retention": "log_retention", "all_at_once": "staged_rollout", "single_dependency": "dependency_fallback",
     "long_timeout": "dependency_alert", "no_fallback": "dependency_alert", "no_tested_rollback": "rollback_test",
     "retries_amplified": "retry_budget",
 }

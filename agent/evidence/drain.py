@@ -37,7 +37,7 @@ _MASK_RE = re.compile(
     + ")"
 )
 
-_ZERO = bytes.maketrans(b"123456789", b"000000000")
+ZERO = _ZERO = bytes.maketrans(b"123456789", b"000000000")  # digits -> 0 (see add)
 _PUNCT = ".,:;!?'\""
 _RUNS_RE = re.compile(r"<\*>(?:\s+<\*>)+")  # variable-length lists of variables are one variable
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from agent.evidence.drain import MAX_CONTENT, Cluster, TemplateMiner, mining_key
+from agent.evidence.drain import MAX_CONTENT, ZERO, Cluster, TemplateMiner
 from agent.models import LogRecord, LogSource
 
 RecordReader = Callable[[LogSource], Iterable[LogRecord]]
@@ -168,7 +168,7 @@ class LogMiner:
         million lines): look the line up in the miner's seen-lines table, and only on a miss go
         through the miner and the rare bookkeeping (new template, first examples, commands)."""
         res, miner, stats, cut = self.result, self.miner, self.stats, self._cut
-        known, problems, rank = miner.known, res.problems, _LEVEL_RANK
+        known, problems, rank, zero = miner.known, res.problems, _LEVEL_RANK, ZERO  # mining_key(), inlined
         first_t, last_t = res.first_time, res.last_time
         n = extra = tid = 0
         lo, hi, minute = self._lo or _EPOCH, self._hi or _EPOCH, self._minute
@@ -188,7 +188,7 @@ class LogMiner:
                 text, exc = _mining_text(msg)
             else:
                 text, exc = msg, None
-            cluster = known.get(mining_key(text)) if len(text) <= MAX_CONTENT else None
+            cluster = known.get(text.encode("utf-8", "surrogatepass").translate(zero)) if len(text) <= MAX_CONTENT else None
             if cluster is None:
                 cluster = self._miss(text, row, last)
             else:

@@ -20,7 +20,8 @@ HEAD_BYTES = 64 * 1024
 MAX_JSON_BYTES = 512 * 1024 * 1024
 MIN_SCORE = 0.5
 GZIP_MAGIC = b"\x1f\x8b"
-_NON_TEXT = re.compile("[\x00-\x08\x0e-\x1f\ufffd]")
+_NON_TEXT = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\ufffd]")  # not ESC: coloured logs are text
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # terminal colour codes (docker/kubectl logs of a TTY)
 
 
 class SniffError(ValueError):
@@ -52,7 +53,8 @@ class Sniff:
 
     @property
     def head_lines(self) -> list[str]:
-        return self.text_head.splitlines()[:200]
+        text = self.text_head
+        return (ANSI.sub("", text) if "\x1b" in text else text).splitlines()[:200]
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,8 @@ def _sniff_json(sn: Sniff) -> None:
         sn.doc = unwrap(json.loads(text))
     except json.JSONDecodeError as exc:
         sn.json_error = exc
+    except RecursionError:  # thousands of nested brackets: junk, reported like malformed JSON
+        sn.json_error = json.JSONDecodeError("nested too deeply", text, 0)
 
 
 def _sniff_jsonl(sn: Sniff) -> bool:
@@ -198,7 +202,7 @@ def _sniff_jsonl(sn: Sniff) -> bool:
     for ln in lines[:20]:
         try:
             parsed.append(json.loads(ln))
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             break
     if len(parsed) >= 2 and all(isinstance(p, dict) for p in parsed):
         sn.jsonl = [unwrap(p) for p in parsed]

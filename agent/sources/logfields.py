@@ -82,13 +82,31 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+_KEYSETS: dict[tuple, tuple[tuple[str, ...], ...]] = {}
+
+
+def _keys_for(obj: dict) -> tuple[tuple[str, ...], ...]:
+    """TIME/MESSAGE/SERVICE/LEVEL_KEYS cut to the keys an object with these keys can hold: ``_pick``
+    gives the same answer on the cut lists, and the lines of one logger share their keys (cached)."""
+    shape = tuple(obj)
+    found = _KEYSETS.get(shape)
+    if found is None:
+        if len(_KEYSETS) >= 1024:
+            _KEYSETS.clear()
+        have = set(shape)
+        found = _KEYSETS[shape] = tuple(tuple(k for k in keys if k in have or "." in k and k.partition(".")[0] in have)
+                                        for keys in (TIME_KEYS, MESSAGE_KEYS, SERVICE_KEYS, LEVEL_KEYS))
+    return found
+
+
 def _record(obj: dict, src: LogSource, line: int, raw: str, tz: Any, flagged: bool, make: Any = make_record) -> Any:
-    time, _ = parse_any(_pick(obj, TIME_KEYS), tz)
-    message = _text(_pick(obj, MESSAGE_KEYS) or "")[:MAX_MESSAGE]
-    service = _pick(obj, SERVICE_KEYS)
+    time_keys, message_keys, service_keys, level_keys = _keys_for(obj)
+    time, _ = parse_any(_pick(obj, time_keys), tz)
+    message = _text(_pick(obj, message_keys) or "")[:MAX_MESSAGE]
+    service = _pick(obj, service_keys)
     if flagged:
         message, raw = scrub(message), scrub(raw)
-    return make(time, normalise_level(_pick(obj, LEVEL_KEYS)), message,
+    return make(time, normalise_level(_pick(obj, level_keys)), message,
                 _name(service) or src.service, src.path, line, raw)
 
 
@@ -121,9 +139,10 @@ def _loads(text: str) -> dict | None:
         return None
     try:
         obj = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return None
     return obj if isinstance(obj, dict) else None
+
 
 
 def parse_logfmt_line(text: str) -> dict[str, str]:

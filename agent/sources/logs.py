@@ -16,7 +16,7 @@ from agent.models import LogRecord, LogSource
 from agent.redact import redact
 from agent.sources import logfields
 from agent.sources.context import FileCtx
-from agent.sources.detect import Detector, Sniff, open_text_bytes, sniff
+from agent.sources.detect import ANSI, Detector, Sniff, open_text_bytes, sniff
 from agent.sources.logfields import make_record
 from agent.sources.logshapes import BY_ID, MONTHS, SHAPES, LineState, Shape
 from agent.sources.scrub import flagged_lines
@@ -79,6 +79,8 @@ def _line_blocks(path: Path) -> Iterator[tuple[int, list[str | None], set[int]]]
                 lines.pop()
             if b"\x00" in chunk or b"\r" in chunk or len(chunk) > len(lines) * MAX_MESSAGE // 4:
                 lines = [_clean(t) for t in lines]  # type: ignore[arg-type]
+            if b"\x1b" in chunk:
+                lines = [ANSI.sub("", t) if t else t for t in lines]
             yield lineno, lines, flagged_lines(chunk)
             lineno += len(lines)
 

@@ -191,6 +191,19 @@ def _android(m: re.Match[str], st: LineState) -> Parsed:
     return dt, normalise_level(m.group("level")), rest, tag
 
 
+_KLOG_LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "critical"}
+
+
+def _klog(m: re.Match[str], st: LineState) -> Parsed:
+    """Go's glog/klog (Kubernetes components): 'E0614 09:00:00.000000    1 file.go:114] msg', no year."""
+    month = int(m.group("mo"))
+    hh, mi, rest_s = m.group("hms").split(":")
+    ss, _, frac = rest_s.partition(".")
+    dt = _naive(_year_for(month, st), month, int(m.group("day")), int(hh), int(mi), int(ss),
+                int(frac[:6].ljust(6, "0")), st)
+    return dt, _KLOG_LEVELS[m.group("level")], m.group("rest"), None
+
+
 def _epoch(m: re.Match[str], st: LineState) -> Parsed:
     rest = m.group("rest")
     return from_epoch(int(m.group("epoch"))), level_in(rest), rest, None
@@ -218,6 +231,8 @@ SHAPES: tuple[Shape, ...] = (
     Shape("hdfs", re.compile(r"(?P<d>\d{6}) (?P<t>\d{6}) (?P<rest>.*)", re.S), _hdfs, zoneless=True),
     Shape("android", re.compile(r"(?P<mo>\d{2})-(?P<day>\d{2}) (?P<hms>\d{2}:\d{2}:\d{2}\.\d{3}) +\d+ +\d+ "
                                 r"(?P<level>[VDIWEF]) (?P<rest>.*)", re.S), _android, zoneless=True, needs_year=True),
+    Shape("klog", re.compile(r"(?P<level>[IWEF])(?P<mo>\d{2})(?P<day>\d{2}) (?P<hms>\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?) +"
+                             r"\d+ (?P<rest>[^\s\]]+\] .*)", re.S), _klog, zoneless=True, needs_year=True),
     Shape("epoch", re.compile(r"\S+ (?P<epoch>1\d{9}) \d{4}\.\d{2}\.\d{2} (?P<rest>.*)", re.S), _epoch),
     Shape("iso8601_embedded", re.compile(rf"(?P<prefix>\S{{1,100}}) (?P<ts>{_ISO_TS})[\s|,;\]]*(?P<rest>.*)", re.S),
           _iso),

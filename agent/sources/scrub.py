@@ -28,6 +28,8 @@ _SHAPE_MARKS = ("000.000.0000", ").000.0000", "+0.00", "+00.00", "+000.00", "+00
 _AT_RULES = re.compile(rb"@[A-Za-z0-9.-]+\.[A-Za-z]{2}|://")
 _TRIGGER_BYTES = [t.encode() for t in TRIGGERS]
 _MARK_BYTES = [m.encode() for m in _SHAPE_MARKS]
+# each mark with a byte it must hold that most log text lacks ('000.000.0000' has none)
+_GATED_MARKS = [(m, next((g for g in (b"+", b")", b"_") if g in m), None)) for m in _MARK_BYTES]
 
 
 def needs_redaction(text: str) -> bool:
@@ -53,8 +55,9 @@ def flagged_lines(block: bytes) -> set[int]:
     low = block.lower()
     _trigger_positions(low, hits)
     shaped = block.translate(_SHAPE_TABLE)
-    for mark in _MARK_BYTES:
-        _positions(shaped, mark, hits)
+    for mark, gate in _GATED_MARKS:
+        if gate is None or gate in shaped:  # a one-byte test (memchr) rules most marks out at once
+            _positions(shaped, mark, hits)
     at_hits = _positions(block, b"@", [])
     if not hits and not at_hits:
         return set()
@@ -71,28 +74,39 @@ def flagged_lines(block: bytes) -> set[int]:
 _BY_PREFIX: dict[bytes, list[bytes]] = {}
 for _t in _TRIGGER_BYTES:
     _BY_PREFIX.setdefault(_t[:3], []).append(_t)
-_PREFIX_CODES = [(p[0] << 16) | (p[1] << 8) | p[2] for p in _BY_PREFIX]
-_PREFIX_TABLE = None  # numpy bool table over all 2**24 three-byte codes, built on first use
+_TABLES = None  # numpy bool tables over 2-byte and 3-byte codes of the trigger prefixes, built on first use
+
+
+def _tables():
+    import numpy as np
+
+    global _TABLES
+    if _TABLES is None:
+        two, three = np.zeros(1 << 16, dtype=bool), np.zeros(1 << 24, dtype=bool)
+        for p in _BY_PREFIX:
+            two[(p[0] << 8) | p[1]] = True
+            three[(p[0] << 16) | (p[1] << 8) | p[2]] = True
+        _TABLES = two, three
+    return _TABLES
 
 
 def _trigger_positions(low: bytes, out: list[int]) -> None:
-    """Where a trigger starts in ``low``. One vectorised pass finds the positions whose three bytes
-    begin some trigger (every trigger is >= 3 bytes); only those are checked in full. Same result as
-    one ``find`` loop per trigger, about 4x faster on a 1 MB block; short blocks take the find loop."""
+    """Where a trigger starts in ``low``. Vectorised: the positions whose first two bytes begin some
+    trigger (1-3 % of a log), of those the ones whose three bytes do (every trigger is >= 3 bytes);
+    only those are checked in full. Same result as one ``find`` loop per trigger, 4-8x faster on a
+    1 MB block; short blocks take the find loop."""
     if len(low) < 4096:
         for needle in _TRIGGER_BYTES:
             _positions(low, needle, out)
         return
     import numpy as np
 
-    global _PREFIX_TABLE
-    if _PREFIX_TABLE is None:
-        table = np.zeros(1 << 24, dtype=bool)
-        table[_PREFIX_CODES] = True
-        _PREFIX_TABLE = table
-    a = np.frombuffer(low, dtype=np.uint8).astype(np.uint32)
-    codes = (a[:-2] << 16) | (a[1:-1] << 8) | a[2:]
-    for pos in np.flatnonzero(_PREFIX_TABLE[codes]).tolist():
+    two, three = _tables()
+    a = np.frombuffer(low, dtype=np.uint8)
+    pair = (a[:-2].astype(np.uint16) << 8) | a[1:-1]
+    cand = np.flatnonzero(two[pair])
+    cand = cand[three[(pair[cand].astype(np.uint32) << 8) | a[cand + 2]]]
+    for pos in cand.tolist():
         for needle in _BY_PREFIX[low[pos:pos + 3]]:
             if low.startswith(needle, pos):
                 out.append(pos)

@@ -206,8 +206,67 @@ OOM_GOLD = {
     "distractors": ["promo-banner", "font fallback"],
 }
 
+# 4. A feature flag turned on for everyone sends checkout down a code path with a null pointer (config change).
+FLAG = Scenario(
+    window=("2026-08-14T15:00:00Z", "2026-08-14T19:00:00Z"), step_s=60,
+    service="basket-api", team="Commerce", title="basket-api: add-to-basket failing",
+    ticket="pagerduty", ticket_file="incident.json", created="2026-08-14T17:06:00Z", acked="2026-08-14T17:08:00Z",
+    resolved="2026-08-14T17:50:00Z", assignee="Rhea Okafor",
+    notes=[("ack", "2026-08-14T17:08:00Z", "Rhea Okafor", "Acknowledged"),
+           ("note", "2026-08-14T17:19:00Z", "Rhea Okafor", "NullPointerException in BundlePricer since flag bundle-pricing went to 100%"),
+           ("note", "2026-08-14T17:22:00Z", "Rhea Okafor", "Disabled flag bundle-pricing"),
+           ("resolve", "2026-08-14T17:50:00Z", "Rhea Okafor", "Resolved")],
+    alert_format="alertmanager", alert_file="webhook.json", alert_name="BasketApiErrors",
+    alert_summary="basket-api 5xx ratio above 5%", alert_starts="2026-08-14T17:05:00Z",
+    alert_ends="2026-08-14T17:27:00Z", metric_format="prom", metric_file="range.json",
+    series=[Series("basket_api_5xx_ratio", {}, 0.001, 0.23, "2026-08-14T17:03:00Z", "2026-08-14T17:25:00Z", 0.03)],
+    logs=[LogFile("basket.log", "java", "basket", [
+              ("2026-08-14T17:03:20Z", "ERROR", "add-to-basket failed\njava.lang.NullPointerException: Cannot invoke "
+               "\"Bundle.price()\" because \"bundle\" is null\n\tat c.e.basket.BundlePricer.apply(BundlePricer.java:88)"),
+              ("2026-08-14T17:10:00Z", "ERROR", "add-to-basket failed\njava.lang.NullPointerException: Cannot invoke "
+               "\"Bundle.price()\" because \"bundle\" is null\n\tat c.e.basket.BundlePricer.apply(BundlePricer.java:88)"),
+              ("2026-08-14T17:22:30Z", "INFO", "flag bundle-pricing changed true -> false")],
+              noise=["basket updated", "basket read"], noise_every_s=40,
+              warn_noise=("slow query basket_items took 820ms", 25))],
+    chat_format="history", chat_path="history.json", channel="inc-basket", users=[],
+    messages=[("2026-08-14T17:09:00Z", "U1RHEA", "add-to-basket 500s, NPE in BundlePricer"),
+              ("2026-08-14T17:13:00Z", "U2JON", "search-api deployed 16:40, could be it?"),
+              ("2026-08-14T17:15:00Z", "U1RHEA", "search-api is not in the basket path"),
+              ("2026-08-14T17:19:00Z", "U2JON", "bundle-pricing flag went to 100% at 17:02, NPE starts right after"),
+              ("2026-08-14T17:22:00Z", "U1RHEA", "flag off")],
+    changes=[("pd", "changes.json", "2026-08-14T17:02:00Z", "basket-api",
+              "Feature flag bundle-pricing rolled out to 100% of users (basket-api)"),
+             ("github", "deploy.json", "2026-08-14T16:40:00Z", "search-api", "search-api 3.9.2: synonyms update")],
+    meta={"id": "Q-FLAG-1", "title": "Add-to-basket failing after flag rollout", "severity": "SEV-2",
+          "service": "basket-api", "owning_team": "commerce", "impact": {"users_affected": "23% of basket requests"},
+          **META},
+)
+
+FLAG_GOLD = {
+    "incident_start": "2026-08-14T17:03:00Z", "detection": "2026-08-14T17:05:00Z",
+    "mitigation": "2026-08-14T17:25:00Z", "resolution": "2026-08-14T17:50:00Z", "duration_minutes": 47,
+    "severity": "SEV2",
+    "trigger": "Feature flag bundle-pricing rolled out to 100% of users at 17:02",
+    "root_cause": "The bundle-pricing code path behind the flag dereferences a missing bundle; turning the flag on "
+                  "for all users made add-to-basket fail with a NullPointerException.",
+    "root_cause_category": "config-change", "acceptable_alt_categories": ["software-bug", "bad-deploy"],
+    "key_timeline_events": [
+        {"time": "2026-08-14T17:02:00Z", "event": "Flag bundle-pricing rolled out to 100%"},
+        {"time": "2026-08-14T17:05:00Z", "event": "Alert: basket-api 5xx ratio high"},
+        {"time": "2026-08-14T17:19:00Z", "event": "NullPointerException traced to the bundle-pricing flag"},
+        {"time": "2026-08-14T17:22:00Z", "event": "Flag bundle-pricing disabled"},
+        {"time": "2026-08-14T17:50:00Z", "event": "Incident resolved"},
+    ],
+    "contributing_factors": ["The flag went from off to 100% of users in one step, without a staged rollout",
+                             "No automatic rollback of the flag when errors rose"],
+    "expected_action_item_themes": ["staged percentage rollout for feature flags",
+                                    "automatic flag rollback on error spike", "test the flagged code path"],
+    "blameful_chat_ts": [],
+    "distractors": ["search-api", "slow query"],
+}
+
 CASES = {"disk-full-log-volume": (DISK, DISK_GOLD), "dns-record-change": (DNS, DNS_GOLD),
-         "oom-kill-loop": (OOM, OOM_GOLD)}
+         "oom-kill-loop": (OOM, OOM_GOLD), "feature-flag-rollout": (FLAG, FLAG_GOLD)}
 
 
 def main() -> None:
