@@ -97,3 +97,14 @@ def test_cli_bad_input_exits_2_with_one_line(run_cli, tmp_path, make):
 def test_cli_usage_errors_exit_2(run_cli, tmp_path):
     res = run_cli("draft", CONN, "--out", tmp_path, "--swarm-dir", tmp_path / ".agents")
     assert res.returncode == 2
+
+
+def test_zoneless_timestamps_are_reported_on_stderr_with_file_and_line(run_cli, tmp_path):
+    import shutil
+
+    bundle = tmp_path / "b"
+    shutil.copytree(ROOT / "fixtures" / "edge-config-push", bundle, ignore=shutil.ignore_patterns("gold.yaml"))
+    (bundle / "extra.log").write_text("2026-03-01 09:00:00 ERROR upstream reset\n2026-03-01 09:01:00 INFO ok\n")
+    r = run_cli("draft", bundle, "--out", tmp_path / "o")
+    assert r.returncode == 0, r.stderr
+    assert "postmortem: warning: extra.log:1: timestamps have no zone; assumed UTC" in r.stderr

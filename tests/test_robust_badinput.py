@@ -235,8 +235,6 @@ def test_only_chat(tmp_path, shape):
     assert missing and "alerts" in missing.group(1) and "chat" not in missing.group(1), notes
 
 
-@pytest.mark.xfail(strict=False, reason="render/atomic.py staged_dir: target.mkdir raises FileExistsError when "
-                                        "--out is an existing file -> 'internal error', exit 1 (should be exit 2)")
 def test_out_dir_is_a_file(run_cli, tmp_path):
     (tmp_path / "o").write_text("x")
     b = write_bundle(tmp_path / "b", USABLE)
@@ -276,9 +274,6 @@ def test_bare_pagerduty_incident_object_is_a_ticket(tmp_path):
     assert bundle.tickets[0].title == "orders-db connection errors"
 
 
-@pytest.mark.xfail(strict=False, reason="evidence/metrics.py _spike: `far` is empty when a Prometheus series "
-                                        "jumps to 1e308 and stays there (x - mean overflows to inf/NaN) -> "
-                                        "IndexError at `int(far[0])`, an internal error (exit 1)")
 def test_metric_with_huge_values_drafts(tmp_path):
     from agent.api import run_postmortem
     from test_robust_builders import epoch

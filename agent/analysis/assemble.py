@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timezone
 
 from agent import impact as impact_stage
 from agent import timeline as timeline_stage
@@ -135,10 +135,12 @@ def _sign_off(bundle: Bundle) -> list[SignOff]:
 
 
 def _follow_up(bundle: Bundle, resolved: datetime) -> datetime:
-    """incident.yaml's follow_up, else a proposal: 10:00 UTC two days after resolution (within the seed's 3)."""
+    """incident.yaml's follow_up, else a proposal: 10:00 UTC on the next business day after resolution."""
     if bundle.meta.follow_up:
         return bundle.meta.follow_up
-    return datetime.combine(resolved.date() + timedelta(days=2), time(10, 0), tzinfo=resolved.tzinfo)
+    from agent.render.ics import propose_slot
+
+    return propose_slot(resolved.date())
 
 
 def _notes(bundle: Bundle, pack: EvidencePack, settings: Settings, extra: list[str]) -> list[str]:
@@ -153,5 +155,5 @@ def _notes(bundle: Bundle, pack: EvidencePack, settings: Settings, extra: list[s
     if not bundle.meta.distribution:
         notes.append("No distribution list in incident.yaml; defaulted to Engineering, Product and Leadership.")
     if not bundle.meta.follow_up:
-        notes.append("Follow-up meeting time is a proposal (two days after resolution); confirm it.")
+        notes.append("Follow-up meeting time is a proposal (next business day after resolution); confirm it.")
     return notes + extra

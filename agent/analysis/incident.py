@@ -11,7 +11,8 @@ from datetime import datetime
 
 from agent.models import Bundle, Timeline
 
-_SEV_WORDS = {"critical": "SEV-1", "p1": "SEV-1", "high": "SEV-2", "p2": "SEV-2", "major": "SEV-2",
+_SEV_WORDS = {"critical": "SEV-1", "p1": "SEV-1", "highest": "SEV-1", "blocker": "SEV-1", "urgent": "SEV-1",
+              "emergency": "SEV-1", "p0": "SEV-1", "sev0": "SEV-1", "high": "SEV-2", "p2": "SEV-2", "major": "SEV-2",
               "warning": "SEV-3", "p3": "SEV-3", "medium": "SEV-3", "moderate": "SEV-3", "minor": "SEV-4",
               "low": "SEV-4", "p4": "SEV-4", "p5": "SEV-5", "info": "SEV-5", "lowest": "SEV-5"}
 SEV_LABEL = {"SEV-1": "Critical", "SEV-2": "High", "SEV-3": "Medium", "SEV-4": "Low", "SEV-5": "Informational"}

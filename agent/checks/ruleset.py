@@ -32,6 +32,8 @@ class Rule:
     unless: tuple[re.Pattern, ...] = ()
     replace: tuple[tuple[re.Pattern, str], ...] = ()
     examples: dict[str, list[str]] = field(default_factory=dict)
+    scope: str = "clause"
+    agent_ok: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ def _rule(raw: dict) -> Rule:
         unless=_compile(raw.get("unless")),
         replace=tuple((re.compile(a, re.IGNORECASE), b) for a, b in raw.get("replace") or ()),
         examples={k: list(v) for k, v in (raw.get("examples") or {}).items()},
+        scope=raw.get("scope", "clause"), agent_ok=frozenset(raw.get("agent_ok") or ()),
     )
 
 
@@ -127,7 +130,7 @@ def _pattern_hits(rule: Rule, sentence: str, cfg: LintConfig) -> list[Hit]:
     hits = []
     for pattern in rule.patterns:
         for m in pattern.finditer(sentence):
-            if _excluded(rule, sentence, m):
+            if _excluded(rule, sentence, m) or _agent_ok(rule, sentence, m, cfg):
                 continue
             severity = _severity(rule, sentence, m, cfg)
             if severity:
@@ -144,9 +147,29 @@ def _mentioned(sentence: str, m: re.Match) -> bool:
     return any(q in before for q in QUOTES) and any(q in after for q in QUOTES)
 
 
+MACHINE_QUOTE = re.compile(r'`[^`]*`|"[^"]*"|“[^”]*”')
+AGENT = re.compile(r"\s+by\s+(?P<who>(the |an? |our |their )?([\w@-]+[ -]){0,3}?[\w@-]+)\b")
+
+
+def _machine_text(sentence: str, m: re.Match) -> bool:
+    """Inside `code` or a quoted log line ("ERROR: operator error: bad config"): not the narrative's words."""
+    for q in MACHINE_QUOTE.finditer(sentence):
+        if q.start() <= m.start() and m.end() <= q.end():
+            return q.group().startswith("`") or ":" in q.group()
+    return False
+
+
+def _agent_ok(rule: Rule, sentence: str, m: re.Match, cfg: LintConfig) -> bool:
+    """"should have been blocked by the policy check": a passive whose agent is a system, not a person."""
+    if not rule.agent_ok:
+        return False
+    a = AGENT.match(sentence, m.end())
+    return bool(a) and subject.group_class(a.group("who"), cfg.people) in rule.agent_ok
+
+
 def _excluded(rule: Rule, sentence: str, m: re.Match) -> bool:
     after, before = sentence[m.end():], sentence[: m.start()]
-    if _mentioned(sentence, m):
+    if _mentioned(sentence, m) or _machine_text(sentence, m):
         return True
     if any(p.match(after) for p in rule.not_followed_by):
         return True
@@ -156,7 +179,9 @@ def _excluded(rule: Rule, sentence: str, m: re.Match) -> bool:
 def _severity(rule: Rule, sentence: str, m: re.Match, cfg: LintConfig) -> str | None:
     if rule.kind != "subject":
         return rule.severity
-    if "who" in m.re.groupindex and m.group("who"):
+    if rule.scope == "sentence":
+        cls = subject.sentence_class(sentence, cfg.people)
+    elif "who" in m.re.groupindex and m.group("who"):
         cls = subject.group_class(m.group("who"), cfg.people)
     else:
         cls = subject.subject_class(sentence, m.start(), cfg.people)

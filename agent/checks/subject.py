@@ -34,8 +34,10 @@ ROLES = {
     "employee", "staffer", "contractor", "person", "colleague", "coworker", "co-worker",
     "teammate", "reviewer", "approver", "committer", "manager", "technician", "commander", "individual",
     "guy", "folk", "folks", "newbie", "newcomer", "hire", "people", "staff", "ops", "devops", "member",
+    "analyst", "consultant", "tester", "architect", "lead", "owner", "author", "maintainer", "trainee",
+    "junior", "senior", "vendor-engineer",
 }
-TEAMS = {"team", "squad", "department", "dept", "management", "leadership"}
+TEAMS = {"team", "squad", "department", "dept", "management", "leadership", "qa", "infra", "crew"}
 TEAM_HANDLE = re.compile(r"team|squad|group|eng$|ops|sre|oncall|on-call|platform|infra", re.I)
 SKIP = {
     "had", "has", "have", "was", "were", "is", "are", "did", "does", "do", "not", "never", "also",
@@ -85,6 +87,16 @@ def _singular(word: str) -> str:
     if word.endswith("s") and word[:-1] in ROLES | TEAMS:
         return word[:-1]
     return word
+
+
+@lru_cache(maxsize=1)
+def subject_names() -> frozenset[str]:
+    """Given names that are also ordinary words (Mark, Bill, Grant): a person only as a subject's head."""
+    raw = (DATA_DIR / "first_names.txt").read_text(encoding="utf-8")
+    for line in raw.splitlines():
+        if line.startswith("#subject-only:"):
+            return frozenset(line.split(":", 1)[1].split())
+    return frozenset()
 
 
 def classify(tok: Token, people: frozenset[str] = frozenset(), *, after_proper: bool = False) -> str:
@@ -195,6 +207,8 @@ def _head_class(toks: list[Token], i: int, people: frozenset[str]) -> str:
     for _hop in range(3):
         cls = classify(toks[i], people, after_proper=_product_word(toks, i))
         start = _np_start(toks, i)
+        if cls == "thing" and _hop == 0 and _bare_subject_name(toks, i):
+            return "person"
         if start > 0 and toks[start - 1].low in GENERIC:
             return "generic"
         if any(t.low in GENERIC for t in toks[start:i]):
@@ -209,6 +223,14 @@ def _head_class(toks: list[Token], i: int, people: frozenset[str]) -> str:
             continue
         return cls
     return "thing"
+
+
+def _bare_subject_name(toks: list[Token], i: int) -> bool:
+    """"Mark brought it down": an ambiguous given name standing alone at the head of a clause."""
+    tok = toks[i]
+    if not tok.text[:1].isupper() or tok.text.isupper() or tok.low.removesuffix("'s") not in subject_names():
+        return False
+    return i == 0 or toks[i - 1].text in BOUNDARY or toks[i - 1].low in CONJUNCTIONS | SUBORDINATORS
 
 
 def _np_start(toks: list[Token], i: int) -> int:
@@ -257,5 +279,20 @@ def group_class(text: str, people: frozenset[str] = frozenset()) -> str:
         if cls in classes:
             if cls == "person" and classes and classes[-1] == "team":
                 return "team"
+            return cls
+    return "thing"
+
+
+def sentence_class(text: str, people: frozenset[str] = frozenset()) -> str:
+    """Most blameable subject of any clause in ``text``: team or person beats everything else."""
+    toks = tokens(text)
+    classes = set()
+    for i, t in enumerate(toks):
+        cls = classify(t, people, after_proper=_product_word(toks, i))
+        if cls == "thing" and _bare_subject_name(toks, i):
+            cls = "person"
+        classes.add(cls)
+    for cls in ("team", "person", "they", "self", "generic"):
+        if cls in classes:
             return cls
     return "thing"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -12,15 +13,23 @@ from agent.render.card import CardOptions
 from agent.settings import Settings
 
 
+_AT_LINE = re.compile(r"^[^\s:]+:\d+: ")
+
+
 def _warn(pm, quiet: bool) -> None:
     """Per-file problems, one `postmortem: warning: file:line: ...` line each, on stderr."""
     if quiet:
         return
+    lines = []
     for f in pm.files:
         if f.status == "error":
             reason = f.reason or "could not be parsed"
             where = "" if reason.startswith(f.path) else f"{f.path}: "
-            print(f"postmortem: warning: {where}{reason}", file=sys.stderr)
+            lines.append(f"{where}{reason}")
+    # Loader warnings that point at a line (zoneless timestamps, dropped records) are also shown.
+    lines += [n for n in pm.notes if _AT_LINE.match(n) and n not in lines]
+    for line in lines:
+        print(f"postmortem: warning: {line}", file=sys.stderr)
 
 
 def draft(

@@ -26,7 +26,7 @@ SYNONYMS = {
     "mitig": "mitig", "expir": "expir", "cert": "certif", "certif": "certif", "tls": "tls", "mtls": "tls",
     "db": "databas", "databas": "databas", "postgr": "databas", "conn": "connect", "err": "error",
     "5xx": "error", "500": "error", "503": "error", "502": "error", "sev": "sev", "escal": "escal",
-    "resolv": "resolv", "resolut": "resolv", "expiry": "expir", "certificat": "certif", "acknowledg": "ack",
+    "resolv": "resolv", "resolut": "resolv", "expiry": "expir", "certificat": "certif",
     "fix": "fix", "hotfix": "fix", "timeout": "timeout",
 }
 SUFFIXES = ("ational", "ization", "ations", "ation", "ions", "ion", "ments", "ment", "ness", "ingly", "ings",

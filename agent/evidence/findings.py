@@ -129,10 +129,13 @@ def _precursor(t: Template, win: Window) -> bool:
 def _trigger(t: Template, tmpl: str, attrs: dict, win: Window) -> tuple[Finding, list[Cand]]:
     first = t.stats.first
     assert first is not None and first.time is not None and win.onset is not None
+    # The lead is kept as a number only: the evidence window's onset (first page or incident.yaml start)
+    # can differ from the start the timeline settles on, so the sentence states the absolute time.
     lead = (win.onset - first.time).total_seconds() / 60
-    text = f"'{tmpl}' logged at {hhmmss(first.time)}, {lead:.0f} min before the onset ({t.count} time(s) in all)"
+    text = f"'{tmpl}' logged at {hhmmss(first.time)}, shortly before the incident ({t.count} time(s) in all)"
     f = Finding(kind="log_template", text=text, time=first.time, role="trigger",
-                score=_score("trigger", _near(first.time, win)), attrs={**attrs, "status": "precursor"})
+                score=_score("trigger", _near(first.time, win)),
+                attrs={**attrs, "status": "precursor", "lead_min": round(lead, 1)})
     return f, [_log_cand(first, text)]
 
 

@@ -54,8 +54,12 @@ class Saturation:
     basis: str  # 'limit series <name>' or 'percent'
 
 
+_HUGE = 1e150
+
+
 def _arrays(s: MetricSeries) -> tuple[np.ndarray, list[datetime]]:
-    pts = [(t, v) for t, v in s.points if v is not None and v == v]
+    # Gaps, NaN and values too large to sum (inf, 1e308) are left out: cumulative sums must stay finite.
+    pts = [(t, v) for t, v in s.points if v is not None and abs(v) < _HUGE]
     return np.fromiter((v for _, v in pts), float, len(pts)), [t for t, _ in pts]
 
 
@@ -136,7 +140,7 @@ def _spike(s: MetricSeries, x: np.ndarray, times: list[datetime]) -> Shift | Non
     if dev[i] < max(8 * noise, MIN_REL * max(abs(med), abs(x[i])), 1e-9):
         return None
     far = np.flatnonzero(dev > dev[i] / 2)
-    if len(far) > max(3, len(x) // 20):
+    if not len(far) or len(far) > max(3, len(x) // 20):  # empty when values overflow to inf/nan
         return None
     lo, hi = int(far[0]), int(far[-1])
     return Shift(s, times[lo], times[hi], med, float(np.median(x[hi + 1:])) if hi + 1 < len(x) else med,

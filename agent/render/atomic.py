@@ -37,6 +37,10 @@ def write_text(path: Path, text: str) -> Path:
 def staged_dir(target: Path) -> Iterator[Path]:
     """Yield a temp dir next to ``target``; on success move each file into ``target`` atomically."""
     target = Path(target)
+    if target.exists() and not target.is_dir():
+        from agent.errors import UsageError
+
+        raise UsageError(f"{target}: --out must be a directory, and this is a file; choose another path")
     target.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".postmortem-stage-", dir=target))
     try:

@@ -10,7 +10,7 @@ import hashlib
 import os
 import re
 import tempfile
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from agent.models import Postmortem
@@ -27,7 +27,11 @@ def meeting_slot(pm: Postmortem) -> datetime:
     if pm.follow_up_meeting:
         return pm.follow_up_meeting.astimezone(timezone.utc)
     end = pm.timeline.resolved or pm.timeline.start
-    day = end.astimezone(timezone.utc).date() if end else pm.date
+    return propose_slot(end.astimezone(timezone.utc).date() if end else pm.date)
+
+
+def propose_slot(day: date) -> datetime:
+    """10:00 UTC on the next business day after ``day``: at most 3 days later, as the seed requires."""
     day += timedelta(days=1)
     while day.weekday() >= 5:  # Saturday, Sunday
         day += timedelta(days=1)

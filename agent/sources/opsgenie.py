@@ -80,9 +80,9 @@ def _ticket_events(t: TicketInfo, d: dict, ctx: FileCtx, line: int | None) -> No
     report = d.get("report") or {}
     ctx.event(t.created_at, "ticket", "page", f"Opsgenie alert #{t.number or t.id} created: {t.title}", line=line,
               service=t.service, key=f"{key}:page", attrs={"priority": t.priority})
-    ctx.event(t.acknowledged_at, "ticket", "acknowledge", f"Opsgenie alert acknowledged", line=line,
+    ctx.event(t.acknowledged_at, "ticket", "acknowledge", "Opsgenie alert acknowledged", line=line,
               actor=report.get("acknowledgedBy"), key=f"{key}:acknowledge")
-    ctx.event(t.resolved_at, "ticket", "resolve", f"Opsgenie alert closed", line=line,
+    ctx.event(t.resolved_at, "ticket", "resolve", "Opsgenie alert closed", line=line,
               actor=report.get("closedBy"), key=f"{key}:resolve")
 
 
