@@ -94,6 +94,11 @@ class Scripted:
     delay_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None  # sent verbatim instead of a chat completion (for junk-response scenarios)
+    finish_reason: str = "stop"  # "length" with a cut ``content`` is a truncated answer
+    usage: bool = True  # False: no "usage" object (llama.cpp sometimes omits it)
+    reasoning: str | None = None  # a separate "reasoning_content" field (vLLM/DeepSeek reasoning parsers)
+    choices: bool = True  # False: "choices": [] (a 200 with nothing in it)
+    tool_call: bool = True  # False: answer in ``content`` even when tools were offered
 
 
 ServerScript = Callable[[dict, int], Scripted]
@@ -102,11 +107,14 @@ ServerScript = Callable[[dict, int], Scripted]
 class ScriptedOpenAIServer:
     """An OpenAI-compatible /v1/chat/completions on 127.0.0.1 that answers by ``script(body, n)``.
 
-    Every request body is kept verbatim in ``bodies`` (text), so tests can assert what was sent."""
+    Every request body is kept verbatim in ``bodies`` (text), so tests can assert what was sent;
+    ``paths`` and ``headers`` keep each request's path (with query) and headers (lower-cased names)."""
 
     def __init__(self, script: ServerScript):
         self.script = script
         self.bodies: list[str] = []
+        self.paths: list[str] = []
+        self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -127,8 +135,10 @@ class ScriptedOpenAIServer:
     def requests(self) -> list[dict]:
         return [json.loads(b) for b in self.bodies]
 
-    def _record(self, raw: str) -> int:
+    def _record(self, raw: str, path: str, headers: dict[str, str]) -> int:
         with self._lock:
+            self.paths.append(path)
+            self.headers.append(headers)
             self.bodies.append(raw)
             return len(self.bodies) - 1
 
@@ -142,7 +152,8 @@ class ScriptedOpenAIServer:
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("content-length", 0))).decode("utf-8")
                 body = json.loads(raw)
-                reply = server.script(body, server._record(raw))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                reply = server.script(body, server._record(raw, self.path, headers))
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
                 payload = _completion(body, reply) if reply.status == 200 else {"error": {"message": reply.content or "scripted error", "type": "scripted"}}
@@ -161,17 +172,21 @@ class ScriptedOpenAIServer:
 
 def _completion(body: dict, reply: Scripted) -> dict:
     prompt = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
+    completion = len((reply.content or "").split())
     message: dict[str, Any] = {"role": "assistant", "content": reply.content}
-    if body.get("tool_choice") and body.get("tools"):
+    if reply.reasoning is not None:
+        message["reasoning_content"] = reply.reasoning
+    if body.get("tool_choice") and body.get("tools") and reply.tool_call:
         name = body["tools"][0]["function"]["name"]
         message = {"role": "assistant", "content": None, "tool_calls": [
             {"id": "call_1", "type": "function", "function": {"name": name, "arguments": reply.content or "{}"}}]}
-    return {
+    out: dict[str, Any] = {
         "id": "chatcmpl-local", "object": "chat.completion", "created": 0, "model": body.get("model", "test-model"),
-        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": prompt, "completion_tokens": len((reply.content or "").split()),
-                  "total_tokens": prompt + len((reply.content or "").split())},
+        "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}] if reply.choices else [],
     }
+    if reply.usage:
+        out["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    return out
 
 
 def prompt_name(body: dict) -> str:

@@ -91,7 +91,8 @@ def _run_group(group: Group, pm: Postmortem, ctx: DraftContext, client: ChatClie
         result.outcome = ask(client, messages_for, prompt.output_model, grounding=ctx.grounding, budget=budget,
                              prompt_id=prompt.id, reask=load_prompt("reask"), policy=policy)
     except LLMError as exc:
-        result.outcome.failed = {s: str(exc)[:400] for s in group.sections}
+        known = getattr(exc, "failed", None) or {}
+        result.outcome.failed = {s: (known.get(s) or str(exc))[:400] for s in group.sections}
     except Exception as exc:  # noqa: BLE001 - one broken prompt must not cost the other sections
         result.outcome.failed = {s: f"internal error: {type(exc).__name__}: {exc}"[:400] for s in group.sections}
     return result
@@ -109,7 +110,7 @@ def _apply(pm: Postmortem, result: _GroupResult, ctx: DraftContext, client: Chat
         extra = f"; {dropped} ungrounded item(s) dropped" if dropped else ""
         _mark(pm, section, "llm", f"drafted by {client.name} with prompt {prompt_id}, grounded in cited evidence{extra}")
     for section, reason in result.outcome.failed.items():
-        _fallback(pm, section, reason)
+        _fallback(pm, section, ctx.redactor.redact(reason))  # an error body may echo the key or the data
 
 
 def _fallback(pm: Postmortem, section: str, reason: str) -> None:

@@ -152,10 +152,12 @@ AGENT = re.compile(r"\s+by\s+(?P<who>(the |an? |our |their )?([\w@-]+[ -]){0,3}?
 
 
 def _machine_text(sentence: str, m: re.Match) -> bool:
-    """Inside `code` or a quoted log line ("ERROR: operator error: bad config"): not the narrative's words."""
+    """Inside `code`, a quoted log line ("ERROR: operator error: bad config") or a short quoted term
+    ("careless mistake"): mentioned, not used. A long quoted sentence is still someone's words."""
     for q in MACHINE_QUOTE.finditer(sentence):
         if q.start() <= m.start() and m.end() <= q.end():
-            return q.group().startswith("`") or ":" in q.group()
+            text = q.group()
+            return text.startswith("`") or ":" in text or len(text.split()) <= 4
     return False
 
 

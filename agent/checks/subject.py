@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -122,10 +123,17 @@ def classify(tok: Token, people: frozenset[str] = frozenset(), *, after_proper: 
 
 def is_name(tok: Token, people: frozenset[str] = frozenset()) -> bool:
     """A capitalised given name, or any word of a configured person's name."""
-    low = tok.low.removesuffix("'s")
+    low = _ascii(tok.low.removesuffix("'s"))
     if not tok.text[:1].isupper() or tok.text.isupper():
         return low in people and len(low) > 1
     return low in people or low in first_names()
+
+
+def _ascii(word: str) -> str:
+    """"tomás" -> "tomas": the name list is plain ASCII."""
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 def _role_handle(handle: str) -> bool:
@@ -162,8 +170,20 @@ def subject_class(text: str, pos: int, people: frozenset[str] = frozenset()) -> 
         return "none"
     cls = _head_class(toks, i, people)
     if cls == "thing" and AUX_START.match(text[pos:]):
-        return _relative_antecedent(toks, i, people)
+        cls = _relative_antecedent(toks, i, people)
+    if cls == "thing" and _headless_relative(toks, i):
+        return "person"
     return cls
+
+
+def _headless_relative(toks: list[Token], i: int) -> bool:
+    """"Whoever wrote this job never tested it": the clause opens with whoever / the person who."""
+    j = i
+    while j > 0 and toks[j - 1].text not in BOUNDARY and toks[j - 1].low not in CONJUNCTIONS:
+        j -= 1
+    head = [t.low for t in toks[j:j + 3]]
+    return bool(head) and (head[0] in {"whoever", "whomever"} or head[1:3] == ["person", "who"]
+                           or head[1:3] == ["one", "who"])
 
 
 def _relative_antecedent(toks: list[Token], i: int, people: frozenset[str]) -> str:

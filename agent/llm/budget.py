@@ -62,6 +62,7 @@ class Budget:
     largest_prompt: int = 0
     per_prompt: dict[str, int] = field(default_factory=dict)
     _silent: int = field(default=0, repr=False)
+    _halted: str | None = field(default=None, repr=False)
     _probing: bool = field(default=False, repr=False)
     _settled: threading.Event = field(default_factory=threading.Event, repr=False)
     _held_calls: int = field(default=0, repr=False)
@@ -76,6 +77,8 @@ class Budget:
     def take(self, prompt_name: str, tokens: int, *, retry: bool = False) -> None:
         """Reserve one request of ``tokens`` prompt tokens or raise ``BudgetExceeded``."""
         with self._lock:
+            if self._halted:
+                raise BudgetExceeded(f"not calling the endpoint again: {self._halted}")
             if self._silent >= SILENT_LIMIT:
                 raise BudgetExceeded(f"the endpoint did not answer {self._silent} requests in a row; not calling it again")
             first = prompt_name not in self.per_prompt
@@ -95,6 +98,11 @@ class Budget:
             self.prompt_tokens += tokens
             self.largest_prompt = max(self.largest_prompt, tokens)
             self.per_prompt[prompt_name] = self.per_prompt.get(prompt_name, 0) + 1
+
+    def halt(self, reason: str) -> None:
+        """No request can succeed (the key was rejected, the model does not exist): stop calling."""
+        with self._lock:
+            self._halted = self._halted or reason
 
     def claim_probe(self) -> bool:
         """True for exactly one caller while the endpoint's structured-output method is unproven."""

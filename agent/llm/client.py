@@ -14,7 +14,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from agent.errors import LLMError
 
-STRUCTURED_METHODS = ("json_schema", "json_mode", "function_calling")
+STRUCTURED_METHODS = ("json_schema", "json_mode", "function_calling", "prompt")
+# Methods where the endpoint does not enforce the schema, so the prompt text carries it.
+SCHEMA_IN_TEXT = ("json_mode", "prompt")
 
 Messages = list[tuple[str, str]]  # (role, content); role in system|user|assistant
 
@@ -29,25 +31,33 @@ class Answer:
     usage: dict[str, int] = field(default_factory=dict)
 
 
-_THINK = re.compile(r"<think>.*?</think>", re.S)
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
+_THINK = re.compile(r"<think(?:ing)?>.*?(?:</think(?:ing)?>|\Z)", re.S | re.I)
+_FENCE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n?(.*?)```", re.S)
+_DECODER = json.JSONDecoder()
+# Where a JSON object can start: "{" then a key or "}". Braces in prose ("{json}") are not starts.
+_OBJECT_START = re.compile(r'\{\s*(?:"|\})')
 
 
 def parse_json_answer(text: str | None) -> tuple[Any, str | None]:
     """(object, None) or (None, why). Strict: a truncated answer is an error, never "completed".
 
-    Tolerates what chat models wrap JSON in: reasoning in <think> tags, a code fence, a sentence before."""
+    Tolerates what chat models wrap JSON in: reasoning in <think> tags (an unclosed one hides
+    everything after it), a code fence, prose before and after. The answer is the first JSON
+    object, decoded whole (balanced braces); if it does not decode, nothing inside it is tried."""
     body = _THINK.sub("", text or "").strip()
-    fenced = _FENCE.search(body)
-    if fenced:
-        body = fenced.group(1)
-    start, end = body.find("{"), body.rfind("}")
-    if start < 0 or end < start:
-        return None, "no JSON object in the answer"
-    try:
-        return json.loads(body[start:end + 1]), None
-    except json.JSONDecodeError as exc:
-        return None, f"invalid JSON: {exc}"
+    if not body:
+        return None, "the answer was empty"
+    for candidate in [m.group(1) for m in _FENCE.finditer(body)] + [body]:
+        start = _OBJECT_START.search(candidate)
+        if start is None:
+            continue
+        try:
+            value, _ = _DECODER.raw_decode(candidate, start.start())
+        except json.JSONDecodeError as exc:
+            return None, f"invalid JSON (truncated or malformed): {exc}"
+        if isinstance(value, dict):
+            return value, None
+    return None, "no JSON object in the answer"
 
 
 class TransientLLMError(LLMError):
@@ -60,7 +70,14 @@ class TransientLLMError(LLMError):
 
 
 class PermanentLLMError(LLMError):
-    """Bad request, auth failure, unknown model: retrying will not help."""
+    """Bad request, auth failure, unknown model: retrying will not help.
+
+    ``endpoint_dead``: no request to this endpoint can succeed (rejected key, unknown model), so
+    the draft stops calling it instead of letting every prompt find out on its own."""
+
+    def __init__(self, message: str, *, endpoint_dead: bool = False):
+        self.endpoint_dead = endpoint_dead
+        super().__init__(message)
 
 
 class UnsupportedFormat(PermanentLLMError):

@@ -7,21 +7,34 @@ Every section may instead be ``InsufficientEvidence``: the model's explicit way 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from agent.llm import grounding
 from agent.models import Category
 
+# An evidence id in the spellings models use: "E12", "e12", "E-12", "E 12", "E_12", "[E12]", "(E12)", "#E12".
+_ID_SPELLING = re.compile(r"[\[(#]?\s*[Ee][\s_-]?(\d+)\s*[\])]?")
+
+
 def _coerce_ids(value):
-    """Forgive the harmless slips small models make: "E3, E7", "[E3]", "e3"."""
+    """Forgive the harmless slips small models make: "E3, E7", "[E3]", "e3", "E-3" all mean "E3".
+
+    Only whole-id spellings are rewritten; anything else is left for the pattern check to reject."""
     if isinstance(value, str):
-        value = re.findall(r"[Ee]\d+", value)
+        value = [f"E{int(n)}" for n in _ID_SPELLING_ANYWHERE.findall(value)]
     if isinstance(value, list):
-        return [str(v).strip().strip("[]()").upper() if isinstance(v, str) and re.fullmatch(r"\s*\[?[Ee]\d+\]?\s*", v) else v
-                for v in value]
+        return [_one_id(v) for v in value]
     return value
+
+
+_ID_SPELLING_ANYWHERE = re.compile(r"(?<![A-Za-z0-9])[Ee][\s_-]?(\d+)\b")
+
+
+def _one_id(value):
+    match = _ID_SPELLING.fullmatch(value.strip()) if isinstance(value, str) else None
+    return f"E{int(match.group(1))}" if match else value
 
 
 def _coerce_confidence(value):
@@ -44,6 +57,35 @@ EvidenceIds = Annotated[
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def strip_unknown(model: type[BaseModel], value: Any) -> Any:
+    """``value`` without the keys ``model`` (and the models nested in it) does not define.
+
+    The schemas forbid extra keys so the endpoint's strict mode stays on, but a model that adds
+    ``"confidence_note"`` to a claim has still answered: its unknown keys are dropped before
+    validation instead of failing the section. Known keys are validated as usual."""
+    if isinstance(value, list):
+        return [strip_unknown(model, v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        field = model.model_fields.get(key)
+        if field is not None:
+            nested = _nested_models(field.annotation)
+            out[key] = strip_unknown(nested[0], item) if len(nested) == 1 else item
+    return out
+
+
+def _nested_models(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models inside ``X``, ``list[X]``, ``X | None`` (one level of containers)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in get_args(annotation) if get_origin(annotation) is not None else ():
+        found += _nested_models(arg)
+    return found
 
 
 class InsufficientEvidence(_Out):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from agent.llm.budget import count_messages, count_tokens
+from agent.llm.client import SCHEMA_IN_TEXT
 from agent.llm.context import DraftContext, data_block, fit
 from agent.llm.prompts import Prompt, PromptError, load_prompt
 from agent.llm.schemas import ActionsDraft, AnalysisDraft, NarrativeDraft, TimelineDraft
@@ -114,15 +115,15 @@ def render(group: Group, pm: Postmortem, ctx: DraftContext, *, token_target: int
            method: str = "json_mode") -> tuple[list[tuple[str, str]], int]:
     """The messages for ``group`` and how many evidence items did not fit ``token_target``.
 
-    The schema goes into the text only for ``json_mode``; otherwise the endpoint enforces it."""
+    The schema goes into the text only when the endpoint does not enforce it (``json_mode``, ``prompt``)."""
     prompt = group.load()
     schema = prompt.output_model.model_json_schema()
     variables = {
         "rules": load_prompt("rules").fragment(),
         "incident": data_block("incident", ctx.incident),
-        "schema": json.dumps(_compact(schema), separators=(",", ":")) if method == "json_mode" else ENFORCED,
+        "schema": json.dumps(_compact(schema), separators=(",", ":")) if method in SCHEMA_IN_TEXT else ENFORCED,
     }
-    wire = 0 if method == "json_mode" else count_tokens(json.dumps(schema, separators=(",", ":")))
+    wire = 0 if method in SCHEMA_IN_TEXT else count_tokens(json.dumps(schema, separators=(",", ":")))
     if group.offline is not None:
         variables["offline"] = data_block("offline_draft", ctx.redacted(group.offline(pm)))
     if group.timeline == "milestones":

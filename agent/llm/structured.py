@@ -19,10 +19,10 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from agent.errors import LLMError
 from agent.llm.budget import Budget, BudgetExceeded, count_messages, count_tokens, truncate_tokens
-from agent.llm.client import ChatClient, Messages, TransientLLMError, UnsupportedFormat
+from agent.llm.client import SCHEMA_IN_TEXT, ChatClient, Messages, PermanentLLMError, TransientLLMError, UnsupportedFormat
 from agent.llm.grounding import Grounding
 from agent.llm.prompts import Prompt
-from agent.llm.schemas import InsufficientEvidence
+from agent.llm.schemas import InsufficientEvidence, strip_unknown
 
 MAX_WAIT_S = 10.0
 PROBE_WAIT_S = 3.0
@@ -32,8 +32,10 @@ RAW_ECHO_TOKENS = 1200  # how much of a rejected answer goes back in a re-ask
 class StructuredOutputError(LLMError):
     """No section validated after every try; carries the last raw answer, usage and errors."""
 
-    def __init__(self, message: str, *, raw: str | None, usage: dict, errors: dict[str, list[str]]):
+    def __init__(self, message: str, *, raw: str | None, usage: dict, errors: dict[str, list[str]],
+                 failed: dict[str, str] | None = None):
         self.errors = errors
+        self.failed = failed or {}  # section -> why, as the report should say it
         super().__init__(message, raw=raw, usage=usage)
 
 
@@ -95,7 +97,7 @@ def _finish(out: Outcome, model: type[BaseModel], errors: dict[str, list[str]], 
         out.failed[section] = "; ".join(reasons)[:400]
     if not out.accepted:
         message = str(exc) if exc else f"no valid answer after {out.tries} tries"
-        raise StructuredOutputError(message, raw=raw, usage=budget.as_usage(), errors=errors)
+        raise StructuredOutputError(message, raw=raw, usage=budget.as_usage(), errors=errors, failed=out.failed)
     return out
 
 
@@ -138,9 +140,10 @@ def validate_section(model: type[BaseModel], section: str, value: Any, grounding
         return None, ["missing; give the section or an insufficient_evidence object"], 0
     if isinstance(value, dict) and "insufficient_evidence" in value:
         try:
-            return InsufficientEvidence.model_validate(value), [], 0
+            return InsufficientEvidence.model_validate(strip_unknown(InsufficientEvidence, value)), [], 0
         except ValidationError as exc:
             return None, _messages(exc), 0
+    value = strip_unknown(item_type, value)  # extra keys are ignored, not fatal (see schemas.strip_unknown)
     if not many:
         try:
             return item_type.model_validate(value, context=context), [], 0
@@ -200,6 +203,10 @@ def send(client: ChatClient, messages: Callable[[], Messages], schema: dict, *, 
             last.append(exc)
             budget.note_silence(exc.timeout)
             raise
+        except PermanentLLMError as exc:
+            if exc.endpoint_dead:
+                budget.halt(str(exc))
+            raise
         except BudgetExceeded as exc:
             # Name the failure that ate the budget, not just the budget.
             if last:
@@ -234,7 +241,7 @@ def _request(client: ChatClient, messages: Callable[[], Messages], schema: dict,
              retry: bool):
     while True:
         method, sent = client.structured_method, messages()
-        wire_schema = _schema_tokens(schema) if method != "json_mode" else 0
+        wire_schema = _schema_tokens(schema) if method not in SCHEMA_IN_TEXT else 0
         budget.take(prompt_id, count_messages(sent) + wire_schema, retry=retry)
         retry = False  # a format downgrade is not a retry
         try:
