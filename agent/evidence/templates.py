@@ -16,15 +16,12 @@ from agent.models import LogRecord, LogSource
 
 
 def source_for(path: Path) -> LogSource:
-    """A LogSource for a loose file: JSON lines when the first line is an object, else text shapes."""
+    """A LogSource for a loose file, its shape (and a syslog year) detected by content as in a bundle."""
     if not path.is_file():
         raise BundleError("no such log file; pass existing files", file=str(path))
-    with path.open("rb") as fh:
-        head = fh.read(4096).lstrip()
-    fmt = "jsonl" if head.startswith(b"{") else "iso8601"
-    from agent.sources.logs import service_for
+    from agent.sources.logs import source_for_file
 
-    return LogSource(path=path.name, abs_path=str(path), format=fmt, service=service_for(path.name))
+    return source_for_file(path)
 
 
 def line_reader(content_regex: str | None) -> RecordReader:
