@@ -42,6 +42,7 @@ def ours(rows: list[dict], severities: tuple[str, ...]) -> list[bool]:
 
 def alex(rows: list[dict], alex_dir: Path) -> list[bool] | None:
     """None when alex is not installed or node fails."""
+    alex_dir = alex_dir.resolve()  # node runs with cwd=alex_dir, so a relative script path would double up
     if not (alex_dir / "node_modules" / "alex").is_dir():
         return None
     script = alex_dir / "bench_alex.mjs"

@@ -9,13 +9,13 @@ import json
 import time
 
 import pytest
+from conftest_llm import build_pack, build_pm
 
 from agent.analysis.drafted import refine
 from agent.llm.client import parse_json_answer
 from agent.llm.schemas import CitedText
 from agent.settings import Settings
 from agent.testing import Scripted, ScriptedOpenAIServer, offline_answers, prompt_name
-from conftest_llm import build_pack, build_pm
 
 PM = build_pm(build_pack())
 GOOD = offline_answers(PM)
@@ -28,8 +28,8 @@ def _good_text(body: dict) -> str:
 
 def _draft(script, base_url=None, **kw):
     with ScriptedOpenAIServer(script) as server:
-        base = dict(llm="openai:test-model", llm_base_url=base_url(server) if base_url else server.base_url,
-                    llm_api_key=KEY, llm_timeout_s=3.0, llm_backoff_s=0.05, llm_max_retries=2)
+        base = {"llm": "openai:test-model", "llm_base_url": base_url(server) if base_url else server.base_url,
+                "llm_api_key": KEY, "llm_timeout_s": 3.0, "llm_backoff_s": 0.05, "llm_max_retries": 2}
         out = refine(PM, build_pack(), settings=Settings(**{**base, **kw}))
     assert out.llm_usage["calls"] == len(server.bodies) <= 8
     assert out.llm_usage["prompt_tokens"] <= 40_000
@@ -138,6 +138,7 @@ def test_400_for_tools_when_pinned_to_function_calling_falls_to_plain_prompting(
     out, server = _draft(lambda b, n: Scripted("bad", status=400) if b.get("tools") else Scripted(_good_text(b)),
                          llm_structured="function_calling")
     assert _sources(out) == {"fallback"}  # a pinned method is not changed behind the user's back
+    assert len(server.bodies) == 4 and all(b.get("tools") for b in server.requests())
     assert any("HTTP 400" in n for n in out.notes)
 
 
@@ -156,6 +157,7 @@ def test_server_ignoring_response_format_and_answering_prose_falls_back():
     out, server = _draft(lambda b, n: Scripted("The incident was caused by a bad deploy. Hope this helps!"))
     _fell_back_cleanly(out)
     assert any("no JSON object" in n for n in out.notes)
+    assert out.llm_usage["reasks"] >= 1 and any("no JSON object" in b for b in server.bodies)
 
 
 # ------------------------------------------------------------------ broken replies

@@ -12,9 +12,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from agent.llm import merge
 from agent.errors import LLMError
-from agent.llm import make_client
+from agent.llm import make_client, merge
 from agent.llm.budget import Budget
 from agent.llm.client import ChatClient
 from agent.llm.context import DraftContext, build

@@ -253,9 +253,16 @@ def _bare_subject_name(toks: list[Token], i: int) -> bool:
     return i == 0 or toks[i - 1].text in BOUNDARY or toks[i - 1].low in CONJUNCTIONS | SUBORDINATORS
 
 
+def _clause_edge(tok: Token) -> bool:
+    """A relative pronoun or a past-tense verb cannot sit inside the noun phrase we are scanning."""
+    return tok.low in {"who", "whom", "whose", "which"} or (tok.text.islower() and tok.low.endswith("ed") and len(tok.low) > 4)
+
+
 def _np_start(toks: list[Token], i: int) -> int:
     j = i
     while j > 0 and toks[j - 1].text not in BOUNDARY and toks[j - 1].low not in CONJUNCTIONS:
+        if _clause_edge(toks[j - 1]):
+            return j
         if toks[j - 1].low in DETERMINERS or toks[j - 1].low in PREPOSITIONS or toks[j - 1].low in GENERIC:
             return j - 1 if toks[j - 1].low in DETERMINERS else j
         if j < i - 3:

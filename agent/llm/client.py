@@ -31,8 +31,8 @@ class Answer:
     usage: dict[str, int] = field(default_factory=dict)
 
 
-_THINK = re.compile(r"<think(?:ing)?>.*?(?:</think(?:ing)?>|\Z)", re.S | re.I)
-_FENCE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n?(.*?)```", re.S)
+_THINK = re.compile(r"<think(?:ing)?>.*?(?:</think(?:ing)?>|\Z)", re.DOTALL | re.IGNORECASE)
+_FENCE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\n?(.*?)```", re.DOTALL)
 _DECODER = json.JSONDecoder()
 # Where a JSON object can start: "{" then a key or "}". Braces in prose ("{json}") are not starts.
 _OBJECT_START = re.compile(r'\{\s*(?:"|\})')

@@ -17,13 +17,19 @@ import openai
 from langchain_openai import ChatOpenAI
 
 from agent.llm.client import (
-    STRUCTURED_METHODS, Answer, Messages, PermanentLLMError, TransientLLMError, UnsupportedFormat, parse_json_answer,
+    STRUCTURED_METHODS,
+    Answer,
+    Messages,
+    PermanentLLMError,
+    TransientLLMError,
+    UnsupportedFormat,
+    parse_json_answer,
 )
 from agent.llm.spec import ModelSpec
 from agent.llm.wire import NOT_JSON_HEADER, NormalisingTransport
 
 # Reasoning models reject temperature=0; everything else gets it for repeatable drafts.
-_NO_TEMPERATURE = re.compile(r"^(o\d|gpt-5)", re.I)
+_NO_TEMPERATURE = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
 _AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
 
 
@@ -88,7 +94,7 @@ class OpenAIChat:
             return _cut_off(exc)
         except openai.APIError as exc:
             raise _translate(exc, method) from exc
-        except Exception as exc:  # noqa: BLE001 - a 200 with a body that is not a chat completion
+        except Exception as exc:  # a 200 whose body is not a usable chat completion
             raise PermanentLLMError(_unusable(exc)) from exc
         raw = out if method == "prompt" else out["raw"]
         text = _raw_text(raw)

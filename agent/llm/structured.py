@@ -18,8 +18,21 @@ from pydantic import BaseModel, ValidationError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from agent.errors import LLMError
-from agent.llm.budget import Budget, BudgetExceeded, count_messages, count_tokens, truncate_tokens
-from agent.llm.client import SCHEMA_IN_TEXT, ChatClient, Messages, PermanentLLMError, TransientLLMError, UnsupportedFormat
+from agent.llm.budget import (
+    Budget,
+    BudgetExceeded,
+    count_messages,
+    count_tokens,
+    truncate_tokens,
+)
+from agent.llm.client import (
+    SCHEMA_IN_TEXT,
+    ChatClient,
+    Messages,
+    PermanentLLMError,
+    TransientLLMError,
+    UnsupportedFormat,
+)
 from agent.llm.grounding import Grounding
 from agent.llm.prompts import Prompt
 from agent.llm.schemas import InsufficientEvidence, strip_unknown
