@@ -19,7 +19,7 @@ class Settings(BaseModel):
     llm_timeout_s: float = 60.0
     llm_max_retries: int = 3
     llm_concurrency: int = 4
-    llm_structured: str = Field(default="auto", description="auto, json_schema, json_mode or function_calling")
+    llm_structured: str = Field(default="auto", description="auto, json_schema, json_mode, function_calling or prompt (schema in the prompt text)")
     llm_max_tries: int = Field(default=3, description="validation attempts per prompt before falling back")
     llm_max_calls: int = Field(default=8, description="HTTP requests to the model per draft, retries included")
     llm_max_prompt_tokens: int = Field(default=40000, description="prompt tokens per draft")
