@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from agent.checks import subject
+from agent.checks import agentcause, subject
 from agent.errors import BundleError
 
 RULES_FILE = subject.DATA_DIR / "blameless_rules.yaml"
@@ -78,6 +78,12 @@ def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
     return tuple(_rule(r) for r in data["rules"])
 
 
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path = RULES_FILE) -> agentcause.Lexicon:
+    """Word classes for the ``agent`` rule kind."""
+    return agentcause.lexicon(yaml.safe_load(path.read_text(encoding="utf-8"))["agent_lexicon"])
+
+
 def make_config(raw: dict | LintConfig | None) -> LintConfig:
     """Accept a parsed YAML config ({disable: [...], severity: {...}, people: [...]}) or a LintConfig."""
     if isinstance(raw, LintConfig):
@@ -111,14 +117,30 @@ def load_config(path: Path) -> LintConfig:
 def match_sentence(sentence: str, cfg: LintConfig, *, names_ok: bool = False) -> list[Hit]:
     """Every rule hit in one sentence, honouring the config's disabled rules and severity overrides."""
     hits: list[Hit] = []
+    covered = False  # a specific rule blames at error severity, before any config: the back-up stays silent
     for rule in load_rules():
-        if rule.id in cfg.disabled or (rule.kind == "names" and names_ok):
+        if rule.kind == "agent":
+            if rule.id not in cfg.disabled and not covered:
+                hits.extend(_override(h, cfg) for h in _agent_hits(rule, sentence, cfg))
             continue
         if any(u.search(sentence) for u in rule.unless):
             continue
-        found = _name_hits(rule, sentence, cfg) if rule.kind == "names" else _pattern_hits(rule, sentence, cfg)
-        hits.extend(_override(h, cfg) for h in found)
+        if rule.kind == "names":
+            if rule.id not in cfg.disabled and not names_ok:
+                hits.extend(_override(h, cfg) for h in _name_hits(rule, sentence, cfg))
+            continue
+        found = _pattern_hits(rule, sentence, cfg)
+        covered = covered or any(h.severity == "error" for h in found)
+        if rule.id not in cfg.disabled:
+            hits.extend(_override(h, cfg) for h in found)
     return hits
+
+
+def _agent_hits(rule: Rule, sentence: str, cfg: LintConfig) -> list[Hit]:
+    span = agentcause.find(sentence, load_lexicon(), cfg.people)
+    if span is None:
+        return []
+    return [Hit(rule, rule.severity, span[0], span[1], sentence[span[0]:span[1]])]
 
 
 def _override(hit: Hit, cfg: LintConfig) -> Hit:
