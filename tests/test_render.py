@@ -143,3 +143,15 @@ def test_report_marks_which_sections_the_model_drafted(pm):
     md = markdown.render(pm)
     assert "| executive summary | drafted by the model, grounded in cited evidence |" in md
     assert "| five whys | offline draft (the model's answer was not used) | model cited E999 |" in md
+
+
+def test_similar_incidents_link_to_their_source(pm):
+    from agent.models import PatternAnalysis, SimilarIncident
+
+    pm = pm.model_copy(deep=True)
+    pm.pattern_analysis = PatternAnalysis(configured=True, note="Compared with 2 past incidents.", similar=[
+        SimilarIncident(id="INC-1", title="Pool leak", score=0.5, link="https://example.org/pm/1"),
+        SimilarIncident(id="INC-2", title="No link", score=0.4)])
+    md = markdown.render(pm)
+    assert "[INC-1](https://example.org/pm/1): Pool leak" in md
+    assert "| INC-2: No link |" in md

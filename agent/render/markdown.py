@@ -131,13 +131,18 @@ def patterns(pm: Postmortem) -> str:
     lines = ["## Pattern Analysis (Cross-Incident Trends)", "", pa.note]
     if pa.similar:
         lines += ["", "| Date | Incident | Category | Similarity | Shared signals |", "|---|---|---|---|---|"]
-        lines += [f"| {s.date or ''} | {cell(s.id)}: {cell(s.title)} | {s.category or ''} | {s.score:.2f} | "
+        lines += [f"| {s.date or ''} | {_linked(s.id, s.link)}: {cell(s.title)} | {s.category or ''} | {s.score:.2f} | "
                   f"{cell(', '.join(s.shared_signals))} |" for s in pa.similar]
     if pa.recurrence:
         lines += ["", pa.recurrence]
     if pa.recommendation:
         lines += ["", f"**Recommendation:** {pa.recommendation}"]
     return "\n".join(lines) + "\n"
+
+
+def _linked(text: str, link: str | None) -> str:
+    """``[text](link)`` when the past incident has a link (its URL or its file in the library)."""
+    return f"[{cell(text)}]({link.replace(' ', '%20').replace(')', '%29')})" if link else cell(text)
 
 
 def cited_ids(pm: Postmortem) -> list[str]:
