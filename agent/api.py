@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from agent.analysis import drafted
+from agent import collector
 from agent.analysis.assemble import assemble
 from agent.checks import blameless
-from agent.library import api as library_api
+from agent.library.api import open_library
 from agent.models import Bundle, EvidencePack, Postmortem
 from agent.render import ics
 from agent.render.outputs import CardOptions, write_outputs
@@ -29,34 +29,38 @@ def run_postmortem(bundle: str | Path | Bundle, *, settings: Settings | None = N
     ``library`` and ``llm`` override the configured ones (tests and evals inject fakes); ``pack`` skips
     the evidence stage. With ``swarm_dir`` and ``workflow_id`` the swarm driver's card is written too.
     """
-    settings = settings or Settings()
-    started = time.perf_counter()  # a duration for the swarm card's metadata, never a timestamp
-    loaded = bundle if isinstance(bundle, Bundle) else _load(bundle)
-    if pack is None:
-        from agent import evidence
+    with collector.paused():  # every stage allocates in bulk and frees nothing cyclic before the end
+        settings = settings or Settings()
+        started = time.perf_counter()  # a duration for the swarm card's metadata, never a timestamp
+        loaded = bundle if isinstance(bundle, Bundle) else _load(bundle)
+        if pack is None:
+            from agent import evidence
 
-        pack = evidence.build(loaded, budget_tokens=settings.token_budget, progress=progress)
-    flags = blameless.flag_chat(loaded.chat, _chat_evidence(loaded, pack))
-    pm = assemble(loaded, pack, settings=settings, exclude={f.ts for f in flags} | {f.evidence_id for f in flags
-                                                                                 if f.evidence_id})
-    if settings.llm != "offline":
-        pm = drafted.refine(pm, pack, settings=settings, client=llm)
-    lib = library if library is not None else library_api.open_library(settings)
-    if lib is not None:
-        pm.pattern_analysis = lib.pattern_analysis(pm)
-    pm = blameless.clean_postmortem(pm)
-    pm.chat_flags = flags
-    if pm.follow_up_meeting is None:  # the seed's rule: a review meeting within 3 days of the incident
-        pm.follow_up_meeting = ics.meeting_slot(pm)
-    if add_to_library and lib is None:
-        pm.notes.append("--add-to-library was given but no incident library is configured; nothing was added.")
-    if out_dir is not None:
-        write_outputs(pm, Path(out_dir), swarm_dir=Path(swarm_dir) if swarm_dir else None,
-                      workflow_id=workflow_id, step=step, options=card_options,
-                      duration=f"{time.perf_counter() - started:.1f}s")
-    if add_to_library and lib is not None:
-        lib.add(pm)
-    return pm
+            pack = evidence.build(loaded, budget_tokens=settings.token_budget, progress=progress)
+        flags = blameless.flag_chat(loaded.chat, _chat_evidence(loaded, pack))
+        pm = assemble(loaded, pack, settings=settings, exclude={f.ts for f in flags} | {f.evidence_id for f in flags
+                                                                                     if f.evidence_id})
+        if settings.llm != "offline":
+            # the LLM stack loads only when an LLM is configured
+            from agent.analysis import drafted
+
+            pm = drafted.refine(pm, pack, settings=settings, client=llm)
+        lib = library if library is not None else open_library(settings)
+        if lib is not None:
+            pm.pattern_analysis = lib.pattern_analysis(pm)
+        pm = blameless.clean_postmortem(pm)
+        pm.chat_flags = flags
+        if pm.follow_up_meeting is None:  # the seed's rule: a review meeting within 3 days of the incident
+            pm.follow_up_meeting = ics.meeting_slot(pm)
+        if add_to_library and lib is None:
+            pm.notes.append("--add-to-library was given but no incident library is configured; nothing was added.")
+        if out_dir is not None:
+            write_outputs(pm, Path(out_dir), swarm_dir=Path(swarm_dir) if swarm_dir else None,
+                          workflow_id=workflow_id, step=step, options=card_options,
+                          duration=f"{time.perf_counter() - started:.1f}s")
+        if add_to_library and lib is not None:
+            lib.add(pm)
+        return pm
 
 
 def _load(path: str | Path) -> Bundle:

@@ -1,12 +1,16 @@
 """Blameless linter vs alex on labelled sentences: precision/recall on "blameful", false flags on "blameless".
 
     python benchmarks/bench_blameless.py [DATASET.jsonl ...] [--alex-dir benchmarks/_node] [--install-alex]
+    python benchmarks/bench_blameless.py benchmarks/heldout*_blameless.jsonl --summary
+    python benchmarks/bench_blameless.py --chat benchmarks/_data/bundle_1000000/slack-history.json
 
 Each dataset line is {"text": ..., "label": "blameful"|"blameless"}. The default dataset is
 ../shared/data/blameless_dev.jsonl (read in place, never copied). A sentence counts as flagged by
 our linter when it has an error- or warning-severity finding (the `errors only` row counts errors
 alone); by alex when alex reports any message. alex runs with node from --alex-dir; --install-alex
-runs `npm install alex` there first.
+runs `npm install alex` there first. --summary prints one line per dataset plus the combined
+numbers; --chat times flag_chat on a Slack export with and without the rule prefilter (same run,
+so the ratio is meaningful on a noisy machine) and checks that both give the same flags.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ import argparse
 import json
 import subprocess
 import sys
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agent.checks.blameless import lint_text  # noqa: E402
+from agent.checks.blameless import flag_chat, lint_text  # noqa: E402
+from agent.models import ChatMessage  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "blameless_dev.jsonl"
 ALEX_SCRIPT = """
@@ -100,13 +107,55 @@ def table(name: str, rows: list[dict], columns: dict[str, dict | None]) -> str:
     return "\n".join(out)
 
 
+def summary(paths: list[Path]) -> None:
+    """One line per dataset, then all of them together."""
+    total = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
+    for path in paths:
+        rows = load(path)
+        s = scores(rows, ours(rows, ("error", "warning")))
+        total = {k: total[k] + s[k] for k in total}
+        print(_line(path.name, s))
+    tp, fp, fn, tn = (total[k] for k in ("tp", "fp", "fn", "tn"))
+    print(_line("COMBINED", {**total, "recall": tp / (tp + fn) if tp + fn else 0.0,
+                             "false_flag_rate": fp / (fp + tn) if fp + tn else 0.0}))
+
+
+def _line(name: str, s: dict) -> str:
+    return (f"{name:<30} recall {s['recall']:.3f} ({s['tp']}/{s['tp'] + s['fn']})   "
+            f"false flags {s['false_flag_rate']:.3f} ({s['fp']}/{s['fp'] + s['tn']})")
+
+
+def chat_speed(path: Path) -> None:
+    """flag_chat with and without the prefilter on one Slack export, timed in the same run."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    msgs = [ChatMessage(ts=m["ts"], time=datetime.fromtimestamp(float(m["ts"]), timezone.utc), channel="incident",
+                        user=m.get("user"), text=m.get("text", ""), source_file=path.name)
+            for m in doc.get("messages", []) if m.get("text")]
+    flag_chat(msgs[:10])  # load rules, names and prefilters outside the timing
+    timed = {}
+    for label, on in (("with prefilter", True), ("without prefilter", False)):
+        start = time.perf_counter()
+        timed[label] = (flag_chat(msgs, prefilter=on), time.perf_counter() - start)
+    (fast, t_fast), (slow, t_slow) = timed["with prefilter"], timed["without prefilter"]
+    print(f"flag_chat on {len(msgs)} messages: {t_fast:.3f} s with prefilter, {t_slow:.3f} s without "
+          f"({t_slow / t_fast:.1f}x); flags {len(fast)} vs {len(slow)}, identical: {fast == slow}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("datasets", nargs="*", type=Path, default=[DEFAULT_DATA])
     ap.add_argument("--alex-dir", type=Path, default=ROOT / "benchmarks" / "_node")
     ap.add_argument("--install-alex", action="store_true")
     ap.add_argument("--misses", action="store_true", help="print the sentences we get wrong")
+    ap.add_argument("--summary", action="store_true", help="one line per dataset plus the combined numbers")
+    ap.add_argument("--chat", type=Path, help="time flag_chat on this Slack export instead")
     args = ap.parse_args(argv)
+    if args.chat:
+        chat_speed(args.chat)
+        return 0
+    if args.summary:
+        summary(args.datasets)
+        return 0
     if args.install_alex:
         install_alex(args.alex_dir)
     for path in args.datasets:

@@ -5,7 +5,8 @@ evidence-pack size at 10k/100k/1M lines. Every figure below is measured in this 
 
 Bundles are generated into benchmarks/_data/ (gen_bundle.py). Each measurement runs in a fresh
 subprocess so its peak RSS is its own. Default: load + evidence (agent.sources.load_bundle +
-agent.evidence.build); --draft measures agent.run_postmortem (the full offline draft) instead.
+agent.evidence.build); --draft measures agent.run_postmortem (the full offline draft) instead. The log
+stage alone (the evidence stage's template mining, in parallel processes where it pays) is timed too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 root, mode = Path(sys.argv[1]), sys.argv[2]
+def cpu():
+    ru, rc = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime + rc.ru_utime + rc.ru_stime
 t = time.perf_counter()
 if mode == "read":
     n = 0
@@ -33,6 +37,16 @@ if mode == "read":
                 for _ in fh:
                     n += 1
     out = {"lines": n}
+elif mode == "logs":
+    from agent.sources.bundle import load_bundle
+    from agent.evidence import events as ev, parallel
+    from agent.evidence.logs import analyze
+    b = load_bundle(root)
+    win = ev.window(b, ev.dedupe(b.events))
+    t, c = time.perf_counter(), cpu()  # as agent.evidence.build mines them
+    workers = parallel.worth_it([s.abs_path for s in b.logs])
+    res = parallel.analyze_parallel(b.logs, window=win, workers=workers) if workers else analyze(b.logs, window=win)
+    out = {"templates": len(res.templates), "records": res.records, "stage_cpu_s": cpu() - c, "workers": workers}
 elif mode == "draft":
     import tempfile
     from agent import run_postmortem
@@ -82,6 +96,7 @@ def main() -> None:
     paths = {n: ensure(n) for n in sizes}
     res = {n: run(paths[n], "evidence") for n in sizes}
     read = run(paths[1_000_000], "read")
+    logs = run(paths[1_000_000], "logs")
     full = run(paths[1_000_000], "draft") if args.draft else res[1_000_000]
     print(f"{'lines':>10} {'load+evidence s':>16} {'cpu s':>7} {'of which load s':>16} {'peak RSS MiB':>13} "
           f"{'pack tokens':>12} {'evidence':>9} {'dropped':>8} {'phase kept':>10}")
@@ -94,6 +109,8 @@ def main() -> None:
     what = "full offline draft" if args.draft else "load + evidence"
     print(f"{what} of the 1M bundle: {full['seconds']:.2f} s wall -> {full['seconds'] / read['seconds']:.1f}x reading "
           f"(target <= 10x); cpu {full['cpu_s']:.2f} s -> {full['cpu_s'] / max(read['cpu_s'], 1e-3):.1f}x")
+    print(f"log stage alone (template mining, {logs['records']:,} records, {logs['workers']} worker processes): "
+          f"{logs['seconds']:.2f} s wall, {logs['stage_cpu_s']:.2f} s cpu (parent and workers)")
     ratio = res[1_000_000]["seconds"] / res[250_000]["seconds"]
     cpu_ratio = res[1_000_000]["cpu_s"] / res[250_000]["cpu_s"]
     print(f"scaling 250k -> 1M lines: time ratio {ratio:.2f} wall, {cpu_ratio:.2f} cpu (target <= 4.4), peak RSS at 1M "

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+import agent.llm.openai_client  # noqa: F401  imported up front: the timing tests time the calls, not the imports
 from agent.analysis.drafted import refine
 from agent.settings import Settings
 from agent.testing import Scripted, ScriptedOpenAIServer, offline_answers, prompt_name

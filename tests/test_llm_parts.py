@@ -113,6 +113,28 @@ def test_reservation_keeps_room_for_every_first_try():
     assert budget.calls == 3
 
 
+
+def test_breaker_counts_pending_requests_once_the_endpoint_went_quiet():
+    budget = Budget(max_calls=20, max_prompt_tokens=10**6)
+    budget.take("a", 1)
+    budget.take("b", 1)  # healthy so far: parallel requests are fine
+    budget.landed(silent=True)  # "a" timed out; "b" is still pending
+    budget.take("c", 1)  # silent 1 + pending 1 < 3
+    with pytest.raises(BudgetExceeded, match="pending"):
+        budget.take("d", 1)  # silent 1 + pending 2 would overrun the breaker under load
+    budget.landed(silent=False)  # "b" answered with an error: the endpoint is alive again
+    budget.take("d", 1)
+    assert budget.calls == 4
+
+
+def test_breaker_stops_after_three_silent_requests_in_a_row():
+    budget = Budget(max_calls=20, max_prompt_tokens=10**6)
+    for name in "abc":
+        budget.take(name, 1)
+        budget.landed(silent=True)
+    with pytest.raises(BudgetExceeded, match="did not answer 3"):
+        budget.take("d", 1)
+
 class _Picky:
     """An endpoint that refuses json_schema, as llama.cpp's server does."""
 

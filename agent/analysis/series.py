@@ -9,12 +9,14 @@ sustained departure from it. The evidence stage may find finer change points; th
 from __future__ import annotations
 
 import re
-import statistics
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+import numpy as np
+
 from agent.models import MetricSeries
+from agent.points import PointArrays, arrays, micros
 
 SeriesRole = Literal["error_rate", "error_count", "latency", "saturation", "traffic", "other"]
 
@@ -66,31 +68,68 @@ def role_of_name(text: str) -> SeriesRole:
     return "other"
 
 
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """Points of a series as arrays: ``at`` indexes ``series.points`` (for the exact datetime objects),
+    ``t_us`` holds epoch microseconds and ``v`` the values."""
+
+    at: np.ndarray
+    t_us: np.ndarray
+    v: np.ndarray
+
+    def time(self, series: MetricSeries, i: int) -> datetime:
+        return series.points[int(self.at[i])][0]
+
+
+def _finite(arr: PointArrays) -> _Column:
+    """Gaps and NaN dropped, in (time, value) order: what ``values`` returns."""
+    at = np.flatnonzero(~np.isnan(arr.v))
+    t, v = arr.t_us[at], arr.v[at]
+    if len(t) > 1 and not bool((t[1:] > t[:-1]).all()):
+        order = np.lexsort((v, t))
+        at, t, v = at[order], t[order], v[order]
+    return _Column(at, t, v)
+
+
+def _column(series: MetricSeries) -> _Column:
+    return arrays(series).view("finite", _finite)
+
+
 def values(series: MetricSeries) -> list[tuple[datetime, float]]:
     """Points with NaN/gaps dropped, in time order."""
-    return sorted((t, v) for t, v in series.points if v is not None and v == v)
+    pts = series.points
+    return [(pts[i][0], pts[i][1]) for i in _column(series).at.tolist()]
 
 
 def is_counter(series: MetricSeries) -> bool:
     """A monotonically non-decreasing ``*_total`` series (resets allowed)."""
-    pts = values(series)
-    if len(pts) < 3 or not series.name.endswith(("_total", "_count")):
+    if not series.name.endswith(("_total", "_count")):
         return False
-    drops = sum(1 for (_, a), (_, b) in zip(pts, pts[1:]) if b < a)
-    return drops <= max(1, len(pts) // 20)
+    v = _column(series).v
+    if len(v) < 3:
+        return False
+    drops = int(np.count_nonzero(v[1:] < v[:-1]))
+    return drops <= max(1, len(v) // 20)
+
+
+def _rates(series: MetricSeries) -> _Column:
+    """``as_rate`` as arrays. Seconds are microseconds / 1e6, as ``timedelta.total_seconds`` gives them."""
+    col = _column(series)
+    if not is_counter(series):
+        return col
+    a, b = col.v[:-1], col.v[1:]
+    dt_us = np.diff(col.t_us)
+    keep = dt_us > 0
+    with np.errstate(all="ignore"):
+        rate = np.where(b >= a, b - a, b)[keep] / (dt_us[keep] / 1_000_000)
+    return _Column(col.at[1:][keep], col.t_us[1:][keep], rate)
 
 
 def as_rate(series: MetricSeries) -> list[tuple[datetime, float]]:
     """Per-second rate for counters (reset-aware); the values themselves otherwise."""
-    pts = values(series)
-    if not is_counter(series):
-        return pts
-    out = []
-    for (t0, a), (t1, b) in zip(pts, pts[1:]):
-        dt = (t1 - t0).total_seconds()
-        if dt > 0:
-            out.append((t1, (b - a if b >= a else b) / dt))
-    return out
+    col = arrays(series).view("rates", lambda _: _rates(series))
+    pts = series.points
+    return list(zip([pts[i][0] for i in col.at.tolist()], col.v.tolist()))
 
 
 def increase(series: MetricSeries, start: datetime, end: datetime) -> float | None:
@@ -109,39 +148,45 @@ def find_shift(series: MetricSeries, *, before: datetime | None = None, role: Se
     The baseline is the leading third of the points (or the points before ``before`` when given).
     A departure must last at least two consecutive points and exceed both 4 MADs and 25% of the baseline.
     """
-    pts = as_rate(series)
-    if len(pts) < 5:
+    col = arrays(series).view("rates", lambda _: _rates(series))
+    if len(col.v) < 5:
         return None
-    base = [v for t, v in pts if before and t < before] if before else []
+    with np.errstate(all="ignore"):  # inf - inf is NaN here as in plain Python, without a warning
+        return _shift(series, col, before, role)
+
+
+def _shift(series: MetricSeries, col: _Column, before: datetime | None, role: SeriesRole | None) -> Shift | None:
+    v = col.v
+    base = v[col.t_us < micros(before)] if before else v[:0]
     if len(base) < 3:
-        base = [v for _, v in pts[: max(3, len(pts) // 3)]]
-    med = statistics.median(base)
-    mad = statistics.median(abs(v - med) for v in base) or 0.0
+        base = v[: max(3, len(v) // 3)]
+    # np.median takes the middle value, or halves the sum of the middle two, as statistics.median does
+    med = float(np.median(base))
+    mad = float(np.median(np.abs(base - med))) or 0.0
     threshold = max(4 * 1.4826 * mad, 0.25 * abs(med), 1e-9)
-    start_idx = _first_sustained(pts, med, threshold)
+    start_idx = _first_sustained(v, med, threshold)
     if start_idx is None:
         return None
-    up = pts[start_idx][1] > med
-    tail = pts[start_idx:]
-    peak_t, peak_v = (max if up else min)(tail, key=lambda p: p[1])
-    recovered = _recovery(pts, pts.index((peak_t, peak_v)), med, threshold)
-    return Shift(series, role or role_of(series), pts[start_idx][0], peak_t, med, peak_v, recovered,
+    up = bool(v[start_idx] > med)
+    peak_idx = start_idx + int(np.argmax(v[start_idx:]) if up else np.argmin(v[start_idx:]))
+    while peak_idx > 0 and col.t_us[peak_idx - 1] == col.t_us[peak_idx] and v[peak_idx - 1] == v[peak_idx]:
+        peak_idx -= 1  # the first of identical points, as list.index finds it
+    recovered = _recovery(v, peak_idx, med, threshold)
+    return Shift(series, role or role_of(series), col.time(series, start_idx), col.time(series, peak_idx), med,
+                 float(v[peak_idx]), col.time(series, recovered) if recovered is not None else None,
                  "up" if up else "down")
 
 
-def _first_sustained(pts: list[tuple[datetime, float]], med: float, threshold: float) -> int | None:
-    for i in range(len(pts) - 1):
-        if abs(pts[i][1] - med) > threshold and abs(pts[i + 1][1] - med) > threshold \
-                and (pts[i][1] > med) == (pts[i + 1][1] > med):
-            return i
-    return None
+def _first_sustained(v: np.ndarray, med: float, threshold: float) -> int | None:
+    far = np.abs(v - med) > threshold
+    above = v > med
+    hits = np.flatnonzero(far[:-1] & far[1:] & (above[:-1] == above[1:]))
+    return int(hits[0]) if len(hits) else None
 
 
-def _recovery(pts: list[tuple[datetime, float]], peak_idx: int, med: float, threshold: float) -> datetime | None:
-    for i in range(peak_idx + 1, len(pts)):
-        if abs(pts[i][1] - med) <= threshold:
-            return pts[i][0]
-    return None
+def _recovery(v: np.ndarray, peak_idx: int, med: float, threshold: float) -> int | None:
+    hits = np.flatnonzero(np.abs(v[peak_idx + 1:] - med) <= threshold)
+    return peak_idx + 1 + int(hits[0]) if len(hits) else None
 
 
 def fmt_value(value: float, series: MetricSeries, role: SeriesRole) -> str:

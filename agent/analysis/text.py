@@ -9,10 +9,14 @@ from typing import Any
 
 import yaml
 
+# libyaml's loader when PyYAML was built with it: the same documents, ten times faster than pure Python.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @lru_cache(maxsize=1)
 def templates() -> dict[str, Any]:
-    return yaml.safe_load(resources.files("agent").joinpath("data", "offline_text.yaml").read_text(encoding="utf-8"))
+    text = resources.files("agent").joinpath("data", "offline_text.yaml").read_text(encoding="utf-8")
+    return yaml.load(text, Loader=_LOADER)
 
 
 def get(*path: str) -> Any:

@@ -20,13 +20,15 @@ PROSE_KEYS = {p.split(".")[0].removesuffix("[]") for p in PROSE_PATHS}
 PLACEHOLDER = "[wording removed by the blameless-language check; see lint_findings]"
 
 
-def lint_text(text: str, *, config: dict | LintConfig | None = None) -> list[LintFinding]:
-    """Findings for ``text`` (plain or markdown); line numbers are 1-based lines of ``text``."""
+def lint_text(text: str, *, config: dict | LintConfig | None = None, prefilter: bool = True) -> list[LintFinding]:
+    """Findings for ``text`` (plain or markdown); line numbers are 1-based lines of ``text``.
+
+    ``prefilter=False`` tries every rule pattern on every sentence: slower, same findings."""
     cfg = make_config(config)
     prepared = prose.prepare(text)
     findings: list[LintFinding] = []
     for sent in prose.sentences(prepared):
-        for hit in match_sentence(sent.text, cfg, names_ok=sent.names_ok):
+        for hit in match_sentence(sent.text, cfg, names_ok=sent.names_ok, prefilter=prefilter):
             line, col = prepared.position(sent.start + hit.start)
             off = prepared.disabled.get(line, set())
             if prose.ALL in off or hit.rule.id in off:
@@ -149,16 +151,18 @@ def _rewrite(sentence: str, hits: list[Hit], cfg: LintConfig) -> str:
 # --------------------------------------------------------------------------- chat
 
 
-def flag_chat(messages: list[ChatMessage], evidence_ids: dict[str, str] | None = None) -> list[ChatFlag]:
+def flag_chat(messages: list[ChatMessage], evidence_ids: dict[str, str] | None = None, *,
+              prefilter: bool = True) -> list[ChatFlag]:
     """Blameful chat remarks for the reviewer. ``evidence_ids`` maps Slack ts -> evidence id."""
     people = {n for m in messages for n in (m.user_name, m.user) if n}
-    cfg = make_config({"people": sorted(person_names(people))})
+    # Only error hits become flags, so the info-level naming rule is not even run on chat.
+    cfg = make_config({"people": sorted(person_names(people)), "disable": ["named-individual"]})
     ids = evidence_ids or {}
     flags: list[ChatFlag] = []
     for msg in messages:
         rules = {}
         for sent in prose.sentences(prose.prepare(msg.text)):
-            for hit in match_sentence(sent.text, cfg):
+            for hit in match_sentence(sent.text, cfg, prefilter=prefilter):
                 if hit.severity == "error":
                     rules.setdefault(hit.rule.id, hit.rule.message)
         flags.extend(

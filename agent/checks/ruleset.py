@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from agent.checks import agentcause, subject
+from agent.checks.prefilter import Prefilter
 from agent.errors import BundleError
 
 RULES_FILE = subject.DATA_DIR / "blameless_rules.yaml"
@@ -79,6 +80,26 @@ def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
 
 
 @lru_cache(maxsize=4)
+def rule_prefilter(path: Path = RULES_FILE) -> Prefilter:
+    """Which phrase/subject patterns can match a sentence: most sentences rule out nearly all of them."""
+    return Prefilter([p for r in load_rules(path) if r.kind not in ("agent", "names") for p in r.patterns])
+
+
+@lru_cache(maxsize=4)
+def _owners(path: Path = RULES_FILE) -> dict[re.Pattern, frozenset[str]]:
+    owners: dict[re.Pattern, set[str]] = {}
+    for r in load_rules(path):
+        for p in r.patterns:
+            owners.setdefault(p, set()).add(r.id)
+    return {p: frozenset(ids) for p, ids in owners.items()}
+
+
+def _live_rules(allowed: frozenset[re.Pattern]) -> set[str]:
+    owners = _owners()
+    return {rule_id for p in allowed for rule_id in owners[p]}
+
+
+@lru_cache(maxsize=4)
 def load_lexicon(path: Path = RULES_FILE) -> agentcause.Lexicon:
     """Word classes for the ``agent`` rule kind."""
     return agentcause.lexicon(yaml.safe_load(path.read_text(encoding="utf-8"))["agent_lexicon"])
@@ -114,14 +135,21 @@ def load_config(path: Path) -> LintConfig:
     return make_config(data)
 
 
-def match_sentence(sentence: str, cfg: LintConfig, *, names_ok: bool = False) -> list[Hit]:
-    """Every rule hit in one sentence, honouring the config's disabled rules and severity overrides."""
+def match_sentence(sentence: str, cfg: LintConfig, *, names_ok: bool = False, prefilter: bool = True) -> list[Hit]:
+    """Every rule hit in one sentence, honouring the config's disabled rules and severity overrides.
+
+    ``prefilter=False`` tries every pattern even when its literals are absent from the sentence (tests
+    use it to prove the prefilter never changes a result)."""
     hits: list[Hit] = []
     covered = False  # a specific rule blames at error severity, before any config: the back-up stays silent
+    allowed = rule_prefilter().possible(sentence) if prefilter else None
+    live = _live_rules(allowed) if allowed is not None else None
     for rule in load_rules():
         if rule.kind == "agent":
             if rule.id not in cfg.disabled and not covered:
-                hits.extend(_override(h, cfg) for h in _agent_hits(rule, sentence, cfg))
+                hits.extend(_override(h, cfg) for h in _agent_hits(rule, sentence, cfg, prefilter))
+            continue
+        if rule.kind != "names" and live is not None and rule.id not in live:
             continue
         if any(u.search(sentence) for u in rule.unless):
             continue
@@ -129,15 +157,15 @@ def match_sentence(sentence: str, cfg: LintConfig, *, names_ok: bool = False) ->
             if rule.id not in cfg.disabled and not names_ok:
                 hits.extend(_override(h, cfg) for h in _name_hits(rule, sentence, cfg))
             continue
-        found = _pattern_hits(rule, sentence, cfg)
+        found = _pattern_hits(rule, sentence, cfg, allowed)
         covered = covered or any(h.severity == "error" for h in found)
         if rule.id not in cfg.disabled:
             hits.extend(_override(h, cfg) for h in found)
     return hits
 
 
-def _agent_hits(rule: Rule, sentence: str, cfg: LintConfig) -> list[Hit]:
-    span = agentcause.find(sentence, load_lexicon(), cfg.people)
+def _agent_hits(rule: Rule, sentence: str, cfg: LintConfig, prefilter: bool = True) -> list[Hit]:
+    span = agentcause.find(sentence, load_lexicon(), cfg.people, prefilter=prefilter)
     if span is None:
         return []
     return [Hit(rule, rule.severity, span[0], span[1], sentence[span[0]:span[1]])]
@@ -148,9 +176,11 @@ def _override(hit: Hit, cfg: LintConfig) -> Hit:
     return Hit(hit.rule, sev, hit.start, hit.end, hit.text) if sev else hit
 
 
-def _pattern_hits(rule: Rule, sentence: str, cfg: LintConfig) -> list[Hit]:
+def _pattern_hits(rule: Rule, sentence: str, cfg: LintConfig, allowed: frozenset | None = None) -> list[Hit]:
     hits = []
     for pattern in rule.patterns:
+        if allowed is not None and pattern not in allowed:
+            continue
         for m in pattern.finditer(sentence):
             if _excluded(rule, sentence, m) or _agent_ok(rule, sentence, m, cfg):
                 continue

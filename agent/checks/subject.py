@@ -36,7 +36,8 @@ ROLES = {
     "teammate", "reviewer", "approver", "committer", "manager", "technician", "commander", "individual",
     "guy", "folk", "folks", "newbie", "newcomer", "hire", "people", "staff", "ops", "devops", "member",
     "analyst", "consultant", "tester", "architect", "lead", "owner", "author", "maintainer", "trainee",
-    "junior", "senior", "vendor-engineer",
+    "junior", "senior", "vendor-engineer", "captain", "gal", "boss", "cto", "cio", "ciso", "ceo", "vp",
+    "clerk", "supervisor", "foreman", "electrician", "subcontractor",
 }
 TEAMS = {"team", "squad", "department", "dept", "management", "leadership", "qa", "infra", "crew"}
 TEAM_HANDLE = re.compile(r"team|squad|group|eng$|ops|sre|oncall|on-call|platform|infra", re.I)
@@ -59,6 +60,7 @@ CONJUNCTIONS = {"and", "but", "or", "yet", "nor", "so"}
 PREPOSITIONS = {"on", "in", "at", "of", "for", "with", "from", "during", "behind", "responsible"}
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "our", "their", "his", "her", "its", "my", "your"}
 BOUNDARY = {",", ";", ":", "(", ")", "—", "–", '"', "“", "”"}
+POST_MODIFIERS = {"involved", "concerned", "responsible"}
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,11 @@ def is_name(tok: Token, people: frozenset[str] = frozenset()) -> bool:
     low = _ascii(tok.low.removesuffix("'s"))
     if not tok.text[:1].isupper() or tok.text.isupper():
         return low in people and len(low) > 1
-    return low in people or low in first_names()
+    if low in people or low in first_names():
+        return True
+    parts = low.split("-")  # "Dong-hyun", "Jean-Luc", "Anne-Marie": a hyphenated given name
+    return len(parts) == 2 and min(map(len, parts)) > 1 and tok.text.replace("-", "").isalpha() \
+        and (parts[0] in first_names() or parts[1] in first_names())
 
 
 def _ascii(word: str) -> str:
@@ -224,6 +230,8 @@ def _adverb(tok: Token) -> bool:
 
 def _head_class(toks: list[Token], i: int, people: frozenset[str]) -> str:
     """Classify the noun phrase ending at ``i``; follow "engineer on call" back over a preposition."""
+    if i > 0 and toks[i].low in POST_MODIFIERS:
+        i -= 1  # "the technician involved has been suspended": the head is the noun before
     for _hop in range(3):
         cls = classify(toks[i], people, after_proper=_product_word(toks, i))
         start = _np_start(toks, i)

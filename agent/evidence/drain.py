@@ -39,6 +39,7 @@ _MASK_RE = re.compile(
 
 ZERO = _ZERO = bytes.maketrans(b"123456789", b"000000000")  # digits -> 0 (see add)
 _PUNCT = ".,:;!?'\""
+_KEPT_DIGIT = re.compile(r"[0-9]")
 _RUNS_RE = re.compile(r"<\*>(?:\s+<\*>)+")  # variable-length lists of variables are one variable
 
 
@@ -85,6 +86,7 @@ class TemplateMiner:
         self._skeletons: dict[str, Cluster] = {}
         self._overflows: dict[int, Cluster] = {}
         self.misses = 0  # lines whose masked text had not been seen before
+        self.clears = 0  # times the masked-text cache was emptied (answers cached elsewhere are stale)
 
     @property
     def known(self) -> dict[bytes, Cluster]:
@@ -97,8 +99,8 @@ class TemplateMiner:
         if len(text) > MAX_CONTENT:
             text = text[:MAX_CONTENT]
         # The mask only ever asks whether a character is a digit, so lines equal after mapping every
-        # digit to '0' mask alike: one cheap translate decides most lines without the regex (on the
-        # UTF-8 bytes: bytes.translate is ~10x faster than str.translate).
+        # digit to '0' mask alike (unless a digit is kept, see _add_slow): one cheap translate decides
+        # most lines without the regex (on the UTF-8 bytes: bytes.translate is ~10x faster than str's).
         key = text.encode("utf-8", "surrogatepass").translate(_ZERO)
         cluster = self._keys.get(key)
         if cluster is None:
@@ -111,12 +113,21 @@ class TemplateMiner:
         cluster = self._cache.get(masked)
         if cluster is None:
             self.misses += 1
-            cluster = self._place_new(_RUNS_RE.sub(WILD, masked).split())
-            if len(self._cache) < self.cache_size:
-                self._cache[masked] = cluster
-        if len(self._keys) >= self.cache_size:
-            self._keys.clear()  # bounded; hot shapes come back at once
-        self._keys[key] = cluster
+            if len(self._cache) >= self.cache_size:
+                # Bounded: start both tables over (hot shapes come back at once). Every cached answer
+                # then depends only on the masked texts seen since the last clear, which is what lets
+                # the evidence stage's block reader ask once per shape and still agree line for line.
+                self._cache.clear()
+                self._keys.clear()
+                self.clears += 1
+            cluster = self._cache[masked] = self._place_new(_RUNS_RE.sub(WILD, masked).split())
+        # The key stands for every line equal to this one up to its digits. They all mask alike unless a
+        # digit survived masking ('abc2' stays a word): such lines are never answered by key, so the
+        # key table only ever repeats what masking would say.
+        if _KEPT_DIGIT.search(masked) is None:
+            if len(self._keys) >= self.cache_size:
+                self._keys.clear()  # bounded; hot shapes come back at once (and get the same answer)
+            self._keys[key] = cluster
         return cluster
 
     # ------------------------------------------------------------------ tree

@@ -3,6 +3,10 @@
 Memory is bounded by the template table: per template we keep counts, the first and last
 occurrence, the first occurrence inside the incident window, three example pointers and a capped
 per-minute histogram of the incident window. Operator commands seen in log text are kept (capped).
+
+Most lines of the common formats come from the block reader (agent/sources/fastlogs.py) and are
+counted by agent/evidence/fastmine.py without ever becoming a row; the results are those of the row
+path, field for field (tests/test_fastlog_golden.py).
 """
 
 from __future__ import annotations
@@ -152,6 +156,7 @@ class LogMiner:
         self._lo: datetime | None = None  # the minute the last line fell in: [_lo, _hi)
         self._hi: datetime | None = None
         self._minute = 0
+        self._carry: datetime | None = None  # the last known time after a _feed_all
 
     def feed(self, row: Row, when: datetime | None) -> int:
         """Mine one row (``when``: its time, or the last known one); returns its template id."""
@@ -162,6 +167,23 @@ class LogMiner:
         """Feed one source's rows; carry the last known time onto records without one."""
         self.result.files += 1
         self._feed_all(rows, None, on_progress, path, assign)
+
+    def run_batches(self, batches: Iterable, path: str, on_progress) -> None:
+        """Feed one source from the block reader: lists of rows go through ``_feed_all``, Runs through
+        agent/evidence/fastmine.py; the last known time carries across both. The window's cutoff must
+        be timezone-aware (``analyze`` checks)."""
+        from agent.evidence.fastmine import cut_us, feed_run
+
+        self.result.files += 1
+        last, cut = None, cut_us(self._cut)
+        for item in batches:
+            if type(item) is list:
+                self._feed_all(item, last, on_progress, path)
+                last = self._carry
+            else:
+                last = feed_run(self, item, last, cut)  # type: ignore[arg-type]
+                if on_progress is not None:
+                    on_progress(item.hi - item.lo)
 
     def _feed_all(self, rows: Iterable[Row], last: datetime | None, on_progress, path: str, assign=None) -> None:
         """The per-line hot loop, kept in one frame with local names (it runs a million times for a
@@ -227,6 +249,7 @@ class LogMiner:
             if on_progress is not None and n % 20_000 == 0:
                 on_progress(20_000)
         self._last_id = tid
+        self._carry = last
         res.records += n
         res.lines += n + extra
         res.first_time, res.last_time = first_t, last_t
@@ -301,9 +324,16 @@ def analyze(sources: list[LogSource], *, window: Window, reader: RecordReader | 
             on_progress: Callable[[int], None] | None = None,
             assign: Callable[[LogRecord, int, str], None] | None = None) -> LogAnalysis:
     """Mine every record of every source once. ``assign(record, template_id, file)`` sees each record."""
+    from agent.evidence.fastmine import cut_us
+    from agent.sources import fastlogs  # the block reader; owned by the sources stage
+
     lm = LogMiner(window)
     fast = reader is None or reader is default_reader()
     rows = _row_reader() if fast else None
+    blocks = fast and assign is None and cut_us(window.cutoff) is not None
     for src in sources:
-        lm.run(rows(src) if rows else map(_fields, reader(src)), src.path, on_progress, assign)  # type: ignore[misc]
+        if blocks and fastlogs.supports(src):
+            lm.run_batches(fastlogs.iter_batches(src), src.path, on_progress)
+        else:
+            lm.run(rows(src) if rows else map(_fields, reader(src)), src.path, on_progress, assign)  # type: ignore[misc]
     return lm.finish()

@@ -17,6 +17,7 @@ from datetime import datetime
 import numpy as np
 
 from agent.models import MetricSeries
+from agent.points import arrays, micros
 
 MIN_POINTS = 8
 MIN_R2 = 0.3  # share of a segment's variance a split must explain
@@ -57,10 +58,28 @@ class Saturation:
 _HUGE = 1e150
 
 
-def _arrays(s: MetricSeries) -> tuple[np.ndarray, list[datetime]]:
+class _KeptTimes:
+    """The datetimes of the kept points, looked up in the series only when a change is described."""
+
+    def __init__(self, s: MetricSeries, keep: np.ndarray, t_us: np.ndarray):
+        self.points, self.keep, self.t_us = s.points, keep, t_us
+
+    def __len__(self) -> int:
+        return len(self.keep)
+
+    def __getitem__(self, i: int) -> datetime:
+        return self.points[int(self.keep[i])][0]
+
+    def span(self, t0: datetime, t1: datetime) -> int:
+        """How many kept points lie in [t0, t1)."""
+        return int(np.count_nonzero((self.t_us >= micros(t0)) & (self.t_us < micros(t1))))
+
+
+def _arrays(s: MetricSeries) -> tuple[np.ndarray, _KeptTimes]:
     # Gaps, NaN and values too large to sum (inf, 1e308) are left out: cumulative sums must stay finite.
-    pts = [(t, v) for t, v in s.points if v is not None and abs(v) < _HUGE]
-    return np.fromiter((v for _, v in pts), float, len(pts)), [t for t, _ in pts]
+    arr = arrays(s)
+    keep = np.flatnonzero(np.abs(arr.v) < _HUGE)
+    return arr.v[keep], _KeptTimes(s, keep, arr.t_us[keep])
 
 
 def best_split(x: np.ndarray) -> tuple[int, float]:
@@ -116,7 +135,7 @@ def changes(s: MetricSeries) -> list[Shift]:
     return shifts
 
 
-def _merge_ramps(s: MetricSeries, times: list[datetime], shifts: list[Shift]) -> list[Shift]:
+def _merge_ramps(s: MetricSeries, times: _KeptTimes, shifts: list[Shift]) -> list[Shift]:
     """Binary segmentation cuts a long ramp into stairs; contiguous moves the same way are one ramp."""
     out: list[Shift] = []
     for sh in shifts:
@@ -131,7 +150,7 @@ def _merge_ramps(s: MetricSeries, times: list[datetime], shifts: list[Shift]) ->
     return out
 
 
-def _spike(s: MetricSeries, x: np.ndarray, times: list[datetime]) -> Shift | None:
+def _spike(s: MetricSeries, x: np.ndarray, times: _KeptTimes) -> Shift | None:
     """A short excursion that binary segmentation cannot see: a few points far from the median."""
     med = float(np.median(x))
     dev = np.abs(x - med)
@@ -147,7 +166,7 @@ def _spike(s: MetricSeries, x: np.ndarray, times: list[datetime]) -> Shift | Non
                  float(x[i]), times[i], "up" if x[i] > med else "down", "spike", 1.0)
 
 
-def _describe(s: MetricSeries, x: np.ndarray, times: list[datetime], lo: int, k: int, hi: int, r2: float) -> Shift:
+def _describe(s: MetricSeries, x: np.ndarray, times: _KeptTimes, lo: int, k: int, hi: int, r2: float) -> Shift:
     before, after = float(np.median(x[lo:k])), float(np.median(x[k:hi]))
     delta = after - before
     seg = x[lo:hi]
@@ -167,7 +186,7 @@ def _describe(s: MetricSeries, x: np.ndarray, times: list[datetime], lo: int, k:
                  "up" if delta > 0 else "down", "ramp" if ramp else "step", r2)
 
 
-def _fold_spikes(s: MetricSeries, x: np.ndarray, times: list[datetime], shifts: list[Shift]) -> list[Shift]:
+def _fold_spikes(s: MetricSeries, x: np.ndarray, times: _KeptTimes, shifts: list[Shift]) -> list[Shift]:
     out: list[Shift] = []
     i = 0
     short = max(3, len(x) // 20)
@@ -187,8 +206,8 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 0.25 * max(abs(a), abs(b), 1e-9)
 
 
-def _span(times: list[datetime], t0: datetime, t1: datetime) -> int:
-    return sum(1 for t in times if t0 <= t < t1)
+def _span(times: _KeptTimes, t0: datetime, t1: datetime) -> int:
+    return times.span(t0, t1)
 
 
 # --------------------------------------------------------------------------- saturation
@@ -224,10 +243,11 @@ def saturation(s: MetricSeries, series: list[MetricSeries]) -> Saturation | None
     if lim is None or lim[0] <= 0:
         return None
     limit, basis = lim
-    for t, v in s.points:
-        if v is not None and v >= 0.99 * limit:
-            return Saturation(s, t, v, limit, basis)
-    return None
+    hits = np.flatnonzero(arrays(s).v >= 0.99 * limit)  # NaN (gaps) never compares true
+    if not len(hits):
+        return None
+    t, v = s.points[int(hits[0])]
+    return Saturation(s, t, v, limit, basis)
 
 
 def is_limit_series(s: MetricSeries) -> bool:

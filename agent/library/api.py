@@ -127,12 +127,12 @@ def open_library(settings: Settings, *, create: bool = False, default_path: Path
     ``embedding`` injects an embedding function (tests, benchmarks); by default settings.embeddings
     names it.
     """
-    from agent.library.embeddings import make_embedding  # chromadb loads only when a library is used
-    from agent.library.store import Store
-
     root = settings.library
     if root is None and not settings.chroma_url and not create and not default_path.exists():
         return None
+    from agent.library.embeddings import make_embedding  # chromadb loads only when a library is used
+    from agent.library.store import Store
+
     emb = embedding or make_embedding(settings.embeddings, base_url=settings.llm_base_url,
                                       api_key=settings.llm_api_key)
     return Library(Store(Path(root or default_path).expanduser(), emb, chroma_url=settings.chroma_url))

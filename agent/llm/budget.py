@@ -67,6 +67,7 @@ class Budget:
     _settled: threading.Event = field(default_factory=threading.Event, repr=False)
     _held_calls: int = field(default=0, repr=False)
     _held_tokens: int = field(default=0, repr=False)
+    _inflight: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reserve(self, prompts: int, tokens_each: int) -> None:
@@ -81,6 +82,11 @@ class Budget:
                 raise BudgetExceeded(f"not calling the endpoint again: {self._halted}")
             if self._silent >= SILENT_LIMIT:
                 raise BudgetExceeded(f"the endpoint did not answer {self._silent} requests in a row; not calling it again")
+            if self._silent and self._silent + self._inflight >= SILENT_LIMIT:
+                # Once the endpoint has gone quiet, requests still in flight count as silent too, so
+                # parallel prompts cannot overrun the breaker while their timeouts are pending.
+                raise BudgetExceeded(f"the endpoint did not answer {self._silent} requests and "
+                                     f"{self._inflight} more are pending; not calling it again")
             first = prompt_name not in self.per_prompt
             if first and self._held_calls:
                 self._held_calls -= 1
@@ -94,6 +100,7 @@ class Budget:
                     f"limit {self.max_prompt_tokens})"
                 )
             self.calls += 1
+            self._inflight += 1
             self.retries += int(retry)
             self.prompt_tokens += tokens
             self.largest_prompt = max(self.largest_prompt, tokens)
@@ -119,10 +126,14 @@ class Budget:
     def settle(self) -> None:
         self._settled.set()
 
-    def note_silence(self, silent: bool) -> None:
-        """Count answers that never came (timeouts, refused connections); any answer resets it."""
+    def landed(self, *, silent: bool | None = None) -> None:
+        """A request taken with ``take`` has come back, with an answer or an error; ``silent`` says
+        whether it was a timeout or refused connection (None: not a transport failure). One lock, so
+        the in-flight count and the silence count never disagree."""
         with self._lock:
-            self._silent = self._silent + 1 if silent else 0
+            self._inflight = max(0, self._inflight - 1)
+            if silent is not None:
+                self._silent = self._silent + 1 if silent else 0
 
     def note_usage(self, usage: dict[str, int]) -> None:
         with self._lock:

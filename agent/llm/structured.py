@@ -213,8 +213,7 @@ def send(client: ChatClient, messages: Callable[[], Messages], schema: dict, *, 
         try:
             return _send_once(client, messages, schema, prompt_id, budget, retry=bool(last))
         except TransientLLMError as exc:
-            last.append(exc)
-            budget.note_silence(exc.timeout)
+            last.append(exc)  # the silence was counted when the request landed
             raise
         except PermanentLLMError as exc:
             if exc.endpoint_dead:
@@ -260,11 +259,16 @@ def _request(client: ChatClient, messages: Callable[[], Messages], schema: dict,
         try:
             answer = client.complete(sent, schema, schema_name=prompt_id.split(".")[0])
         except UnsupportedFormat:
+            budget.landed()
             # Capability probe by refusal: the endpoint said no to this response_format, try the next one.
             downgrade = getattr(client, "downgrade", None)
             if downgrade is not None and downgrade(method):
                 continue
             raise
+        except BaseException as exc:
+            budget.landed(silent=exc.timeout if isinstance(exc, TransientLLMError) else None)
+            raise
+        budget.landed()
         budget.note_usage(answer.usage)
         return answer
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from agent import collector
 from agent.errors import BundleError
 from agent.models import Bundle, FileStatus, IncidentMeta
 from agent.sources.archive import is_archive, open_bundle
@@ -25,7 +26,11 @@ def load_bundle(path: str | Path) -> Bundle:
     Raises ``BundleError`` for a missing path, an empty bundle, or a bundle with nothing usable.
     Broken files (malformed JSON, binary, bad YAML) are recorded with status "error" and skipped.
     """
-    given = Path(path).expanduser()
+    with collector.paused():
+        return _load(Path(path).expanduser())
+
+
+def _load(given: Path) -> Bundle:
     refused: list[str] = []
     if given.is_file() and not is_archive(given):  # a single file is a bundle of one
         root, files = given.parent.resolve(), [given.resolve()]

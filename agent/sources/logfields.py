@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from agent.models import LogRecord, LogSource
 from agent.sources.detect import open_text_bytes, read_text, unwrap
@@ -112,19 +112,37 @@ def _record(obj: dict, src: LogSource, line: int, raw: str, tz: Any, flagged: bo
 
 def iter_jsonl(src: LogSource, lines: Iterator[tuple[int, str, bool]], make: Any = make_record) -> Iterator[Any]:
     """``make`` builds each record from make_record's arguments (the evidence stage passes a tuple maker)."""
-    tz = zone(src.timezone)
-    pending: Any = None
-    for lineno, text, flagged in lines:
-        obj = _loads(text)
-        if obj is None:
-            if pending is not None and text.strip():  # a raw line (e.g. a stack trace) between JSON lines
-                pending = _append(pending, scrub(text))
-            continue
-        if pending is not None:
-            yield pending
-        pending = _record(obj, src, lineno, text, tz, flagged, make)
-    if pending is not None:
-        yield pending
+    state = JsonState(src, make)
+    yield from state.feed(lines)
+    tail = state.flush()
+    if tail is not None:
+        yield tail
+
+
+class JsonState:
+    """JSON lines in file order -> records; a raw line (e.g. a stack trace) joins the record before it,
+    so a record is complete only when the next JSON line (or the end) comes."""
+
+    def __init__(self, src: LogSource, make: Any = make_record):
+        self.src, self.tz, self.make = src, zone(src.timezone), make
+        self.pending: Any = None
+
+    def feed(self, lines: Iterable[tuple[int, str, bool]]) -> Iterator[Any]:
+        src, tz, make, pending = self.src, self.tz, self.make, self.pending
+        for lineno, text, flagged in lines:
+            obj = _loads(text)
+            if obj is None:
+                if pending is not None and text.strip():  # a raw line (e.g. a stack trace) between JSON lines
+                    pending = _append(pending, scrub(text))
+                continue
+            if pending is not None:
+                yield pending
+            pending = _record(obj, src, lineno, text, tz, flagged, make)
+        self.pending = pending
+
+    def flush(self) -> Any:
+        pending, self.pending = self.pending, None
+        return pending
 
 
 def _append(rec: Any, text: str) -> Any:

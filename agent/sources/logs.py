@@ -13,18 +13,16 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from agent.models import LogRecord, LogSource
-from agent.redact import redact
 from agent.sources import logfields
 from agent.sources.context import FileCtx
 from agent.sources.detect import ANSI, Detector, Sniff, open_text_bytes, sniff
 from agent.sources.logfields import make_record
-from agent.sources.logshapes import BY_ID, MONTHS, SHAPES, LineState, Shape
+from agent.sources.logshapes import BY_ID, MONTHS, SHAPES, Shape
 from agent.sources.scrub import flagged_lines
-from agent.sources.timeparse import zone
+from agent.sources.textstate import TextState
 
 MAX_MESSAGE = 64 * 1024
 _BLOCK = 1 << 20
-_FALLBACK = [s for s in SHAPES if s.id != "iso8601_embedded"]
 _HAS_ZONE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$")
 _GENERIC_STEMS = {"app", "application", "server", "service", "log", "logs", "output", "out", "stdout", "stderr",
                   "syslog", "messages", "current", "console", "main", "error", "access", "debug", "info"}
@@ -74,15 +72,21 @@ def _line_blocks(path: Path) -> Iterator[tuple[int, list[str | None], set[int]]]
     lineno = 1
     with open_text_bytes(path) as fh:
         for chunk in _blocks(fh):
-            lines: list[str | None] = chunk.decode("utf-8", errors="replace").split("\n")  # type: ignore[assignment]
-            if chunk.endswith(b"\n"):
-                lines.pop()
-            if b"\x00" in chunk or b"\r" in chunk or len(chunk) > len(lines) * MAX_MESSAGE // 4:
-                lines = [_clean(t) for t in lines]  # type: ignore[arg-type]
-            if b"\x1b" in chunk:
-                lines = [ANSI.sub("", t) if t else t for t in lines]
+            lines = chunk_lines(chunk)
             yield lineno, lines, flagged_lines(chunk)
             lineno += len(lines)
+
+
+def chunk_lines(chunk: bytes) -> list[str | None]:
+    """The lines of one block as ``_line_blocks`` gives them (decoded, cleaned, ANSI codes removed)."""
+    lines: list[str | None] = chunk.decode("utf-8", errors="replace").split("\n")  # type: ignore[assignment]
+    if chunk.endswith(b"\n"):
+        lines.pop()
+    if b"\x00" in chunk or b"\r" in chunk or len(chunk) > len(lines) * MAX_MESSAGE // 4:
+        lines = [_clean(t) for t in lines]  # type: ignore[arg-type]
+    if b"\x1b" in chunk:
+        lines = [ANSI.sub("", t) if t else t for t in lines]
+    return lines
 
 
 def _clean(text: str) -> str | None:
@@ -120,47 +124,12 @@ def _blocks(fh: Any) -> Iterator[bytes]:
 
 
 def _iter_text(src: LogSource, make: Any = make_record) -> Iterator[Any]:
-    state = LineState(tz=zone(src.timezone), year=src.year)
-    shape = BY_ID.get(src.format, BY_ID["iso8601"])
-    rel, default_service = src.path, src.service
-    cur: list[Any] | None = None  # [time, level, message, service, line, raw, flagged]
+    state = TextState(src, make)
     for first, lines, flags in _line_blocks(Path(src.abs_path)):
-        for i, text in enumerate(lines):
-            if text is None:
-                continue
-            m = shape.regex.match(text)
-            if m is None and text and not text[0].isspace():
-                shape, m = _other_shape(text, shape)
-            if m is None:
-                if cur is None:
-                    cur = [None, None, text, None, first + i, text, i in flags]
-                elif len(cur[2]) < MAX_MESSAGE:
-                    cur[2] = (cur[2] + "\n" + text)[:MAX_MESSAGE]
-                    cur[5] = (cur[5] + "\n" + text)[:MAX_MESSAGE]
-                    cur[6] = cur[6] or i in flags
-                continue
-            if cur is not None:
-                yield _record(cur, rel, default_service, make)
-            time, level, message, service = shape.convert(m, state)
-            cur = [time, level, message, service, first + i, text, i in flags]
-    if cur is not None:
-        yield _record(cur, rel, default_service, make)
-
-
-def _other_shape(text: str, current: Shape) -> tuple[Shape, re.Match[str] | None]:
-    for shape in _FALLBACK:
-        if shape is not current:
-            m = shape.regex.match(text)
-            if m is not None:
-                return shape, m
-    return current, None
-
-
-def _record(cur: list[Any], rel: str, service: str | None, make: Any = make_record) -> Any:
-    time, level, message, svc, line, raw, flagged = cur
-    if flagged:
-        message, raw = redact(message), redact(raw)
-    return make(time, level, message, svc or service, rel, line, raw)
+        yield from state.feed(lines, first, flags)
+    tail = state.flush()
+    if tail is not None:
+        yield tail
 
 
 # ----------------------------------------------------------------------------- detection

@@ -142,7 +142,14 @@ def _access(m: re.Match[str], st: LineState) -> Parsed:
     return dt, level, m.string, None
 
 
-def _access_time(ts: str, st: LineState) -> datetime:
+def _access_time(ts: str, st: LineState) -> datetime | None:
+    try:
+        return _access_datetime(ts, st)
+    except ValueError:  # '31/Feb/2026:10:00:60': no such time; the record keeps the one before
+        return None
+
+
+def _access_datetime(ts: str, st: LineState) -> datetime:
     day, mon, rest_ts = ts.split("/", 2)
     ymd_hms, _, off = rest_ts.partition(" ")
     year, hh, mi, ss = ymd_hms.split(":")

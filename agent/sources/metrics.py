@@ -11,10 +11,12 @@ import math
 import re
 from datetime import datetime
 from pathlib import PurePosixPath
-from statistics import median
 from typing import Any
 
+import numpy as np
+
 from agent.models import MetricSeries
+from agent.points import micros, remember
 from agent.sources.context import FileCtx
 from agent.sources.detect import Detector, Sniff, items_of
 from agent.sources.logfields import otlp_attrs
@@ -34,19 +36,44 @@ def to_value(raw: Any) -> float | None:
 
 def with_gaps(points: list[Point]) -> list[Point]:
     """Sort, and insert a None point wherever the step is more than twice the usual one."""
-    points = sorted(points, key=lambda p: p[0])
-    if len(points) < 3:
-        return points
-    steps = [(b[0] - a[0]).total_seconds() for a, b in zip(points, points[1:])]
-    step = median(steps)
-    if step <= 0:
-        return points
-    out = [points[0]]
-    for prev, cur, gap in zip(points, points[1:], steps):
-        if gap > 2 * step:
-            out.append((prev[0] + (cur[0] - prev[0]) / 2, None))
-        out.append(cur)
-    return out
+    us = np.fromiter((micros(t) for t, _ in points), np.int64, len(points))
+    return _gapped([t for t, _ in points], us, [v for _, v in points], _nan_array([v for _, v in points]))[0]
+
+
+def _gapped(times: list[datetime], t_us: np.ndarray, vals: list[float | None],
+            v: np.ndarray) -> tuple[list[Point], np.ndarray, np.ndarray]:
+    """``with_gaps`` on parallel columns: times, their epoch microseconds, values and values as an array
+    (NaN for None). Returns the points and their two arrays. Steps are compared in float seconds
+    exactly as ``timedelta.total_seconds`` gives them."""
+    n = len(t_us)
+    if n > 1 and bool((t_us[1:] < t_us[:-1]).any()):
+        order = np.argsort(t_us, kind="stable")
+        t_us, v = t_us[order], v[order]
+        times, vals = [times[i] for i in order.tolist()], [vals[i] for i in order.tolist()]
+    points = list(zip(times, vals))
+    if n < 3:
+        return points, t_us, v
+    if int(t_us[-1]) - int(t_us[0]) < 2**53:  # exact in float64: numpy divides as Python would
+        steps = np.diff(t_us) / 1_000_000
+    else:  # absurd spans (year 1 to 9999): Python's int division keeps total_seconds' rounding
+        flat = t_us.tolist()
+        steps = np.array([(b - a) / 1_000_000 for a, b in zip(flat, flat[1:])])
+    step = float(np.median(steps))
+    gaps = np.flatnonzero(steps > 2 * step).tolist() if step > 0 else []  # between point i and i + 1
+    if not gaps:
+        return points, t_us, v
+    mids = [times[i] + (times[i + 1] - times[i]) / 2 for i in gaps]
+    out: list[Point] = []
+    for i, last, mid in zip(gaps, [-1, *gaps], mids):
+        out += points[last + 1:i + 1]
+        out.append((mid, None))
+    out += points[gaps[-1] + 1:]
+    at = np.array(gaps) + 1
+    return out, np.insert(t_us, at, [micros(m) for m in mids]), np.insert(v, at, np.nan)
+
+
+def _nan_array(vals: list[float | None]) -> np.ndarray:
+    return np.fromiter((np.nan if v is None else v for v in vals), np.float64, len(vals))
 
 
 def _stem(rel: str) -> str:
@@ -76,27 +103,112 @@ def score_prom_instant(sn: Sniff) -> float:
 def _series(ctx: FileCtx, metric: dict, points: list[Point]) -> MetricSeries:
     labels = {str(k): str(v) for k, v in (metric or {}).items() if k != "__name__"}
     name = (metric or {}).get("__name__") or _stem(ctx.rel)
-    return MetricSeries(name=str(name), labels=labels, points=points, source_file=ctx.rel)
+    # Built, not validated: every field already has its exact type, and validating 10k points per
+    # series costs more than parsing them.
+    return MetricSeries.model_construct(name=str(name), labels=labels, points=points, source_file=ctx.rel)
 
 
 def parse_prom(sn: Sniff, ctx: FileCtx) -> int:
     kind, results = _prom_result(sn)  # type: ignore[misc]
     non_finite = 0
+    times = _Times()
     for r in results:
         pairs = (r.get("values") or []) if kind == "matrix" else [r.get("value") or []]
-        points: list[Point] = []
-        for pair in pairs:
-            if not isinstance(pair, list) or len(pair) < 2:
-                continue
-            t = parse_any(pair[0])[0]
-            v = to_value(pair[1])
-            non_finite += v is None
-            if t is not None:
-                points.append((t, v))
-        ctx.out.series.append(_series(ctx, r.get("metric") or {}, with_gaps(points)))
+        points, t_us, v, bad = _fast_points(pairs, times) or _prom_points(pairs, times)
+        non_finite += bad
+        series = _series(ctx, r.get("metric") or {}, points)
+        remember(series, t_us, v)
+        ctx.out.series.append(series)
     if non_finite:
         ctx.out.warnings.append(f"{ctx.rel}: {non_finite} NaN/Inf sample(s) kept as gaps")
     return len(results)
+
+
+class _Times(dict):
+    """Raw JSON time -> (datetime, epoch microseconds). The series of one file share their timestamps,
+    so each distinct one is parsed once (500k points, 10k timestamps in a large bundle); ``runs`` keeps
+    whole timestamp columns, usually identical from one series to the next."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: dict[tuple, tuple[list[datetime], np.ndarray] | None] = {}
+
+    def __missing__(self, raw: Any) -> tuple[datetime | None, int]:
+        self[raw] = hit = _time(raw)
+        return hit
+
+    def get_one(self, raw: Any) -> tuple[datetime | None, int]:
+        return self[raw] if raw.__class__ in _KEYABLE else _time(raw)
+
+    def column(self, raws: tuple) -> tuple[list[datetime], np.ndarray] | None:
+        """The times of a whole column, or None when one of them is not a time."""
+        try:
+            known = raws in self.runs
+        except TypeError:  # a list or dict where a time should be: the general loop skips that pair
+            return None
+        if not known:
+            hits = [self.get_one(raw) for raw in raws]
+            ok = all(t is not None for t, _ in hits)
+            self.runs[raws] = ([t for t, _ in hits], _frozen([u for _, u in hits])) if ok else None
+        return self.runs[raws]
+
+
+def _frozen(us: list[int]) -> np.ndarray:
+    arr = np.array(us, dtype=np.int64)
+    arr.flags.writeable = False  # shared by every series with this column
+    return arr
+
+
+def _time(raw: Any) -> tuple[datetime | None, int]:
+    t = parse_any(raw)[0]
+    return t, (micros(t) if t is not None else 0)
+
+
+_KEYABLE = (float, int, str)  # bool is an int but never a time; lists and dicts cannot be keys
+
+
+def _fast_points(pairs: Any, times: _Times) -> tuple[list[Point], np.ndarray, np.ndarray, int] | None:
+    """``_prom_points`` for the usual shape (every pair a [time, value] list, every time valid) with
+    C-level loops; None for anything else, which the general loop handles."""
+    if not isinstance(pairs, list) or not pairs or set(map(type, pairs)) != {list} or set(map(len, pairs)) != {2}:
+        return None
+    raw_t, raw_v = zip(*pairs)
+    column = times.column(raw_t)
+    if column is None:
+        return None
+    try:
+        vals: list[float | None] = list(map(float, raw_v))
+    except (TypeError, ValueError):
+        vals = [to_value(x) for x in raw_v]
+        v = _nan_array(vals)
+    else:
+        v = np.array(vals, dtype=np.float64)
+        bad = ~np.isfinite(v)
+        if bad.any():
+            v[bad] = np.nan
+            for i in np.flatnonzero(bad).tolist():
+                vals[i] = None
+    non_finite = vals.count(None)
+    return *_gapped(column[0], column[1], vals, v), non_finite
+
+
+def _prom_points(pairs: Any, times: _Times) -> tuple[list[Point], np.ndarray, np.ndarray, int]:
+    """A result's [time, "value"] pairs: (points with gaps, their arrays, NaN/Inf count)."""
+    dts: list[datetime] = []
+    us: list[int] = []
+    vals: list[float | None] = []
+    non_finite = 0
+    for pair in pairs:
+        if not isinstance(pair, list) or len(pair) < 2:
+            continue
+        t, u = times.get_one(pair[0])
+        v = to_value(pair[1])
+        non_finite += v is None
+        if t is not None:
+            dts.append(t)
+            us.append(u)
+            vals.append(v)
+    return *_gapped(dts, np.array(us, dtype=np.int64), vals, _nan_array(vals)), non_finite
 
 
 # ----------------------------------------------------------------------------- CSV

@@ -1,0 +1,111 @@
+"""A small learned second opinion for the blameless linter: logistic regression over hashed word and
+character n-grams, trained on our own labelled sentences (benchmarks/train_blame_model.py).
+
+The rules say *why* a sentence blames; they miss blame phrased in words no rule names. The model
+catches some of that. It only speaks when a person, a role or a team is in the sentence (a sentence
+about systems alone cannot blame anyone), and only above a threshold chosen on held-out sets so its
+false flags stay rare. Pure Python at run time; numpy only to load the weights.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from functools import lru_cache
+from pathlib import Path
+
+HUMAN = frozenset({"person", "team", "generic", "they"})
+MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "blame_model.npz"
+BUCKETS = 1 << 20
+WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+def features(text: str) -> dict[int, float]:
+    """Hashed, L2-normalised word 1-2 grams plus character 3-5 grams inside word boundaries."""
+    low = text.lower()
+    words = WORD.findall(low)
+    grams = [f"w:{w}" for w in words] + [f"w:{a} {b}" for a, b in zip(words, words[1:])]
+    out = _hashed(grams)
+    chars: list[str] = []
+    for word in low.split():
+        padded = f" {word} "
+        for n in (3, 4, 5):
+            chars.extend(f"c:{padded[i:i + n]}" for i in range(max(1, len(padded) - n + 1)))
+    for key, value in _hashed(chars).items():
+        out[key] = out.get(key, 0.0) + value
+    return out
+
+
+def _hashed(grams: list[str]) -> dict[int, float]:
+    counts: dict[int, float] = {}
+    for g in grams:
+        h = zlib.crc32(g.encode("utf-8")) & (BUCKETS - 1)
+        counts[h] = counts.get(h, 0.0) + 1.0
+    norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
+    return {k: v / norm for k, v in counts.items()}
+
+
+def has_people(text: str) -> bool:
+    """A person, role, team or generic human in the sentence: the gate before the model may speak."""
+    from agent.checks.subject import classify, tokens
+
+    return _maybe_people(text) and any(classify(t) in HUMAN for t in tokens(text))
+
+
+def _maybe_people(text: str) -> bool:
+    """Cheap superset of the gate: some word could be a human head at all (most chat lines are not)."""
+    if "@" in text:
+        return True
+    from agent.checks.subject import TOKEN, _ascii
+
+    cand = _candidates()
+    for w in TOKEN.findall(_ascii(text.lower())):
+        w = w.removesuffix("'s").removesuffix("’s").rstrip("'’")
+        if w in cand or (w.endswith("s") and w[:-1] in cand) or ("-" in w and any(p in cand for p in w.split("-"))):
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _candidates() -> frozenset[str]:
+    from agent.checks import subject as s
+
+    return frozenset(s.first_names() | s.ROLES | s.TEAMS | s.PERSON_PRONOUNS | s.GENERIC | {"they", "them"})
+
+
+class BlameModel:
+    def __init__(self, weights: dict[int, float], bias: float, threshold: float):
+        self.weights, self.bias, self.threshold = weights, bias, threshold
+
+    def score(self, text: str) -> float:
+        z = self.bias + sum(v * self.weights.get(k, 0.0) for k, v in features(text).items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def flags(self, text: str) -> float | None:
+        """The score when the model calls the sentence blameful, else None."""
+        if not has_people(text):
+            return None
+        p = self.score(text)
+        return p if p >= self.threshold else None
+
+    def top_grams(self, text: str) -> list[str]:
+        """The word n-grams that pushed the score up most: the 'why' shown to the reader."""
+        low = text.lower()
+        words = WORD.findall(low)
+        grams = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+        scored = {g: self.weights.get(zlib.crc32(f"w:{g}".encode()) & (BUCKETS - 1), 0.0) for g in grams}
+        return [g for g, w in sorted(scored.items(), key=lambda kv: -kv[1]) if w > 0][:3]
+
+
+@lru_cache(maxsize=1)
+def load() -> BlameModel | None:
+    """None when the weights file is missing (the rules still run)."""
+    if not MODEL_PATH.exists():
+        return None
+    import numpy as np
+
+    with np.load(MODEL_PATH) as data:
+        idx, w = data["index"].tolist(), data["weight"].astype(float).tolist()
+        bias, threshold = float(data["bias"]), float(data["threshold"])
+    return BlameModel(dict(zip(idx, w)), bias, threshold)
