@@ -33,11 +33,14 @@ def run_postmortem(bundle: str | Path | Bundle, *, settings: Settings | None = N
         settings = settings or Settings()
         started = time.perf_counter()  # a duration for the swarm card's metadata, never a timestamp
         loaded = bundle if isinstance(bundle, Bundle) else _load(bundle)
+        early: list = []  # chat flags need no log results: found while the logs are mined elsewhere
         if pack is None:
             from agent import evidence
 
-            pack = evidence.build(loaded, budget_tokens=settings.token_budget, progress=progress)
-        flags = blameless.flag_chat(loaded.chat, _chat_evidence(loaded, pack))
+            pack = evidence.build(loaded, budget_tokens=settings.token_budget, progress=progress,
+                                  while_mining=lambda: early.append(blameless.flag_chat(loaded.chat)))
+        flags = _cite_flags(early[0], _chat_evidence(loaded, pack)) if early else \
+            blameless.flag_chat(loaded.chat, _chat_evidence(loaded, pack))
         pm = assemble(loaded, pack, settings=settings, exclude={f.ts for f in flags} | {f.evidence_id for f in flags
                                                                                      if f.evidence_id})
         if settings.llm != "offline":
@@ -67,6 +70,11 @@ def _load(path: str | Path) -> Bundle:
     from agent.sources import load_bundle
 
     return load_bundle(path)
+
+
+def _cite_flags(flags: list, ids: dict[str, str]) -> list:
+    """What ``flag_chat(chat, ids)`` gives, from flags found without the ids."""
+    return [f.model_copy(update={"evidence_id": ids.get(f.ts)}) for f in flags]
 
 
 def _chat_evidence(bundle: Bundle, pack: EvidencePack) -> dict[str, str]:

@@ -43,8 +43,11 @@ def load(path: Path) -> list[dict]:
     return [r for r in rows if r.get("label") in ("blameful", "blameless")]
 
 
-def ours(rows: list[dict], severities: tuple[str, ...]) -> list[bool]:
-    return [any(f.severity in severities for f in lint_text(r["text"])) for r in rows]
+def ours(rows: list[dict], severities: tuple[str, ...], config: dict | None = None) -> list[bool]:
+    return [any(f.severity in severities for f in lint_text(r["text"], config=config)) for r in rows]
+
+
+LEARNED = {"enable": ["blame-model"]}
 
 
 def alex(rows: list[dict], alex_dir: Path) -> list[bool] | None:
@@ -107,12 +110,12 @@ def table(name: str, rows: list[dict], columns: dict[str, dict | None]) -> str:
     return "\n".join(out)
 
 
-def summary(paths: list[Path]) -> None:
+def summary(paths: list[Path], learned: bool = False) -> None:
     """One line per dataset, then all of them together."""
     total = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
     for path in paths:
         rows = load(path)
-        s = scores(rows, ours(rows, ("error", "warning")))
+        s = scores(rows, ours(rows, ("error", "warning"), LEARNED if learned else None))
         total = {k: total[k] + s[k] for k in total}
         print(_line(path.name, s))
     tp, fp, fn, tn = (total[k] for k in ("tp", "fp", "fn", "tn"))
@@ -148,13 +151,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--install-alex", action="store_true")
     ap.add_argument("--misses", action="store_true", help="print the sentences we get wrong")
     ap.add_argument("--summary", action="store_true", help="one line per dataset plus the combined numbers")
+    ap.add_argument("--learned", action="store_true", help="--summary with the learned check on (lint --learned)")
     ap.add_argument("--chat", type=Path, help="time flag_chat on this Slack export instead")
     args = ap.parse_args(argv)
     if args.chat:
         chat_speed(args.chat)
         return 0
     if args.summary:
-        summary(args.datasets)
+        summary(args.datasets, args.learned)
         return 0
     if args.install_alex:
         install_alex(args.alex_dir)
@@ -165,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         columns = {
             "postmortem lint": scores(rows, flagged),
             "(errors only)": scores(rows, ours(rows, ("error",))),
+            "lint --learned": scores(rows, ours(rows, ("error", "warning"), LEARNED)),
             "alex": scores(rows, alex_flags) if alex_flags is not None else None,
         }
         print(table(path.name, rows, columns))

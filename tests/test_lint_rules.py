@@ -15,7 +15,7 @@ PASS = [(r.id, s) for r in RULES for s in r.examples.get("pass", [])]
 
 def rules_hit(text: str, *severities: str) -> set[str]:
     sev = severities or ("error", "warning")
-    return {f.rule for f in lint_text(text) if f.severity in sev}
+    return {f.rule for f in lint_text(text, config={"enable": ["blame-model"]}) if f.severity in sev}
 
 
 def test_every_rule_ships_fire_and_pass_examples_and_prose():

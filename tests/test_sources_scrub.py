@@ -48,3 +48,23 @@ def test_clean_text_skips_the_full_redactor():
     assert not needs_redaction(clean) and scrub(clean) == clean
     block = (clean + "\n") * 3 + "user dana@example.com\n" + clean + "\n"
     assert flagged_lines(block.encode()) == {3}
+
+
+def _needs_redaction_by_substrings(text: str) -> bool:
+    """The pre-check spelled out: a trigger or a shape mark as a substring, or an '@' rule."""
+    from agent.sources import scrub as s
+
+    low, shaped = text.lower(), text.translate(s._SHAPE_STR)
+    return any(t in low for t in s.TRIGGERS) or any(m in shaped for m in s._SHAPE_MARKS) or \
+        ("@" in text and s._AT_RULES.search(text.encode("utf-8", "replace")) is not None)
+
+
+def test_needs_redaction_equals_the_substring_definition():
+    from agent.sources import scrub as s
+
+    texts = ["plain log line 200 OK", "", "user@example.com wrote", "Object@1a2b", "call +1 415 555 0100",
+             "(415) 555-0100", "ghp_abc", "github_pat_x"]
+    for t in s.TRIGGERS + s._SHAPE_MARKS:
+        texts += [t, t.upper(), f"xx{t}yy", f"a {t[:-1]} b", f"{t[:1]}\u0130{t[1:]}"]
+    for text in texts:
+        assert s.needs_redaction(text) == _needs_redaction_by_substrings(text), text

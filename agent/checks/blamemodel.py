@@ -16,6 +16,10 @@ from functools import lru_cache
 from pathlib import Path
 
 HUMAN = frozenset({"person", "team", "generic", "they"})
+# Talk about blame itself ("looking for someone to blame", "human error is where the inquiry starts"):
+# the rules read these closely; the model abstains.
+META = re.compile(r"(?i)\b(?:blam\w*|scapegoat\w*|human error|hindsight|just culture|punish\w*|blameless)\b")
+DETERMINERS = frozenset({"any", "every", "no", "each"})  # "every thread", "no change": not people
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "blame_model.npz"
 BUCKETS = 1 << 20
 WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -50,7 +54,27 @@ def has_people(text: str) -> bool:
     """A person, role, team or generic human in the sentence: the gate before the model may speak."""
     from agent.checks.subject import classify, tokens
 
-    return _maybe_people(text) and any(classify(t) in HUMAN for t in tokens(text))
+    if META.search(text) or not _maybe_people(text):
+        return False
+    toks = [t for t in tokens(text) if not _glued_at(text, t.start)]
+    return any(classify(t) in HUMAN and _acts(toks, i) for i, t in enumerate(toks) if t.low not in DETERMINERS)
+
+
+def _acts(toks: list, i: int) -> bool:
+    """The human is followed by a word that can start its verb phrase ("the intern ran", "Ana's
+    script"), not left as an object at the end ("alert pages the on-call engineer")."""
+    from agent.checks.subject import BOUNDARY, PREPOSITIONS, classify
+
+    j = i + 1
+    while j < len(toks) and toks[j].low in {"who", "that", "also", "then", "just", "really", "again"}:
+        j += 1
+    return j < len(toks) and toks[j].text not in BOUNDARY and toks[j].low not in PREPOSITIONS \
+        and toks[j].text[:1].isalpha() and classify(toks[j]) not in HUMAN  # "on-call engineer": the head decides
+
+
+def _glued_at(text: str, start: int) -> bool:
+    """"main@ee3e4af", "user@host": an @ inside a word is a ref or an address, not a handle."""
+    return text[start] == "@" and start > 0 and text[start - 1].isalnum()
 
 
 def _maybe_people(text: str) -> bool:
@@ -71,7 +95,8 @@ def _maybe_people(text: str) -> bool:
 def _candidates() -> frozenset[str]:
     from agent.checks import subject as s
 
-    return frozenset(s.first_names() | s.ROLES | s.TEAMS | s.PERSON_PRONOUNS | s.GENERIC | {"they", "them"})
+    return frozenset(s.first_names() | s.ROLES | s.TEAMS | s.PERSON_PRONOUNS | (s.GENERIC - DETERMINERS)
+                     | {"they", "them"})
 
 
 class BlameModel:

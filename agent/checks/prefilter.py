@@ -21,19 +21,29 @@ except ImportError:  # pragma: no cover
 
 CAP = 256  # most alternatives expanded per regex before we settle for shorter prefixes
 MIN_LEN = 3
+KEY = 6  # characters of each literal in the one scan regex (Prefilter)
 ZERO_WIDTH = {sc.AT, sc.ASSERT, sc.ASSERT_NOT}
 SPACE = [(sc.CATEGORY, sc.CATEGORY_SPACE)]
 SPACES = re.compile(r"\s+")
 REPEATS = {sc.MAX_REPEAT, sc.MIN_REPEAT}
 
 
-def _starts(items: Sequence) -> tuple[set[str], bool] | None:
-    """Strings every match of ``items`` starts with, and whether they are the whole match."""
+def _starts(items: Sequence, memo: dict[int, tuple[set[str], bool] | None] | None = None,
+            base: int = 0) -> tuple[set[str], bool] | None:
+    """Strings every match of ``items`` starts with, and whether they are the whole match.
+
+    ``memo`` caches ``_item`` by absolute index (``base`` + position): ``_best`` asks for every suffix
+    of one item list, and the items' own results never change (they are only read, never mutated)."""
     out = {""}
-    for op, av in items:
+    for k, (op, av) in enumerate(items):
         if op in ZERO_WIDTH:
             continue
-        sub = _item(op, av)
+        if memo is None:
+            sub = _item(op, av)
+        else:
+            if base + k not in memo:
+                memo[base + k] = _item(op, av)
+            sub = memo[base + k]
         if sub is None:
             return out, False
         alts, whole = sub
@@ -93,14 +103,20 @@ def required_literals(pattern: re.Pattern) -> frozenset[str] | None:
 
 def _best(items: list, min_len: int) -> frozenset[str] | None:
     best: frozenset[str] | None = None
+    best_len = 0
+    memo: dict[int, tuple[set[str], bool] | None] = {}
     for k in range(len(items)):
-        found = _starts(items[k:])
-        if not found or not found[0] or min(map(len, found[0])) < min_len:
+        found = _starts(items[k:], memo, k)
+        if not found or not found[0]:
+            continue
+        shortest = min(map(len, found[0]))
+        # folding whitespace only shortens a string, so a set already shorter than the best cannot win
+        if shortest < min_len or (best is not None and shortest < best_len):
             continue
         cand = frozenset(SPACES.sub(" ", s) for s in found[0])
-        if best is None or min(map(len, cand)) > min(map(len, best)) or \
-                (min(map(len, cand)) == min(map(len, best)) and len(cand) < len(best)):
-            best = cand
+        cand_len = min(map(len, cand))
+        if best is None or cand_len > best_len or (cand_len == best_len and len(cand) < len(best)):
+            best, best_len = cand, cand_len
     return best
 
 
@@ -135,23 +151,33 @@ class Prefilter:
             for lit in need or ():
                 self._by_literal.setdefault(lit, set()).add(p)
         self.literals = frozenset(self._by_literal)
-        self._scan = re.compile(f"(?=({_trie_regex(self.literals)}))")
+        # The scan regex holds only the literals' first KEY characters (10k literals make a 110 kB regex
+        # that takes longer to compile than every sentence of a draft takes to scan); a key found at a
+        # position is then checked in full with startswith.
+        self._by_key: dict[str, tuple[str, ...]] = {}
+        for lit in sorted(self.literals):
+            self._by_key[lit[:KEY]] = self._by_key.get(lit[:KEY], ()) + (lit,)
+        self._scan = re.compile(f"(?=({_trie_regex(self._by_key)}))")
 
-    def found(self, text: str) -> set[str]:
-        """Every literal prefix seen in ``text``: the longest literal at each position, and its prefixes."""
+    def present(self, text: str) -> set[str]:
+        """The literals that occur in ``text`` (case-folded, whitespace runs read as one space)."""
         seen: set[str] = set()
-        for m in self._scan.finditer(SPACES.sub(" ", text.casefold())):
-            lit = m.group(1)
-            if lit not in seen:
-                seen.update(lit[:k] for k in range(2, len(lit) + 1))
+        folded = SPACES.sub(" ", text.casefold())
+        for m in self._scan.finditer(folded):
+            key, pos = m.group(1), m.start()
+            # every key starting here is a prefix of the longest one the trie matched
+            for k in range(2, len(key) + 1):
+                for lit in self._by_key.get(key[:k], ()):
+                    if lit not in seen and folded.startswith(lit, pos):
+                        seen.add(lit)
         return seen
 
     def possible(self, text: str) -> frozenset[re.Pattern]:
         """The patterns that might match ``text`` (all the others certainly do not)."""
         out = set(self.always)
-        for lit in self.found(text) & self.literals:
+        for lit in self.present(text):
             out |= self._by_literal[lit]
         return frozenset(out)
 
     def any_possible(self, text: str) -> bool:
-        return bool(self.always) or not self.found(text).isdisjoint(self.literals)
+        return bool(self.always) or bool(self.present(text))

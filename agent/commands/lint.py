@@ -20,7 +20,9 @@ def lint(
     as_json: bool = typer.Option(False, "--json", help="print the findings as a JSON list"),
     strict: bool = typer.Option(False, "--strict", help="exit 3 when any error-severity finding remains"),
     config: Path | None = typer.Option(None, "--config", help="YAML: disable: [rule ids], severity: {rule: level}, "
-                                       "people: [names]"),
+                                       "people: [names], enable: [blame-model]"),
+    learned: bool = typer.Option(False, "--learned", help="also run the learned check (rule blame-model): more "
+                                 "recall on blame no rule names, more false flags; see the README"),
 ) -> None:
     """Find blameful language (person as cause, human error, counterfactuals, judgement, minimisers,
     people-remedies, blame questions, names, team finger-pointing) and suggest rewrites.
@@ -29,9 +31,14 @@ def lint(
     `enable RULE`), `disable-next-line RULE`, `disable-line RULE`.
     """
     from agent.checks import blameless
-    from agent.checks.ruleset import load_config
+    from dataclasses import replace
+
+    from agent.checks.ruleset import load_config, make_config
 
     cfg = load_config(config) if config else None
+    if learned:
+        base = cfg or make_config(None)
+        cfg = replace(base, disabled=base.disabled - {"blame-model"})
     text, name = _read(file)
     if _is_json(name, text):
         try:

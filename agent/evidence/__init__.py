@@ -24,41 +24,67 @@ __all__ = ["build", "Window", "LogAnalysis"]
 
 
 def build(bundle: Bundle, *, budget_tokens: int = 8000, progress: bool = False,
-          reader: RecordReader | None = None, counter: Callable[[str], int] | None = None) -> EvidencePack:
+          reader: RecordReader | None = None, counter: Callable[[str], int] | None = None,
+          while_mining: Callable[[], None] | None = None) -> EvidencePack:
     """Derive findings and events from a loaded bundle and fit them, ranked, into ``budget_tokens``.
 
     ``reader`` streams a LogSource's records (default: agent.sources.logs.iter_records);
-    ``counter`` counts tokens (default: tiktoken cl100k, offline)."""
+    ``counter`` counts tokens (default: tiktoken cl100k, offline). Big bundles' logs are mined in worker
+    processes started first; meanwhile this process analyses the other sources, loads the tokenizer and
+    runs ``while_mining`` (the caller's own log-independent work)."""
     events = ev_mod.dedupe(bundle.events)
     win = ev_mod.window(bundle, events)
-    with Progress(enabled=progress) as prog:
-        logs = _logs(bundle, win, reader, prog)
-    found = _findings(bundle, win, logs)
+    job = _start_logs(bundle, win, reader)  # first: the workers fork before any thread exists
+    try:
+        others = _other_findings(bundle, win)
+        counter = counter or pk.count_tokens
+        if job is not None:  # only worth doing early when the logs are mined elsewhere meanwhile
+            counter("")
+            if while_mining is not None:
+                while_mining()
+        with Progress(enabled=progress) as prog:
+            logs = _logs(bundle, win, reader, prog, job)
+    finally:
+        if job is not None:
+            job.close()
+    found = _log_findings(logs, win) + others
     events = ev_mod.dedupe(events + _derived_events(found))
     phase = ev_mod.phase_events(events, win)
     events = [e.model_copy(update={"importance": ev_mod.importance(e, win, i in phase)}) for i, e in enumerate(events)]
-    pack = pk.fit(found, events, phase, budget=budget_tokens, counter=counter or pk.count_tokens)
+    pack = pk.fit(found, events, phase, budget=budget_tokens, counter=counter)
     if logs is not None and logs.problems:
         pack.notes = list(logs.problems)
     return pack
 
 
-def _logs(bundle: Bundle, win: Window, reader: RecordReader | None, prog: Progress) -> LogAnalysis | None:
+def _start_logs(bundle: Bundle, win: Window, reader: RecordReader | None) -> parallel.Mining | None:
+    """Worker processes mining the logs, or None to mine them in this process (small bundles)."""
+    if not bundle.logs or reader is not None:
+        return None
+    workers = parallel.worth_it([s.abs_path for s in bundle.logs])
+    return parallel.start(bundle.logs, window=win, workers=workers) if workers else None
+
+
+def _logs(bundle: Bundle, win: Window, reader: RecordReader | None, prog: Progress,
+          job: parallel.Mining | None) -> LogAnalysis | None:
     if not bundle.logs:
         return None
-    workers = parallel.worth_it([s.abs_path for s in bundle.logs]) if reader is None else 0
-    if workers:
-        prog.task(f"mining {len(bundle.logs)} log files in {workers} processes", total=None)
-        return parallel.analyze_parallel(bundle.logs, window=win, workers=workers)
+    if job is not None:
+        prog.task(f"mining {len(bundle.logs)} log files in {job.workers} processes", total=None)
+        return job.result()
     task = prog.task("mining log templates", total=None)
     return analyze(bundle.logs, window=win, reader=reader, on_progress=lambda n: prog.advance(task, n))
 
 
-def _findings(bundle: Bundle, win: Window, logs: LogAnalysis | None) -> list[tuple]:
+def _log_findings(logs: LogAnalysis | None, win: Window) -> list[tuple]:
+    if logs is None:
+        return []
+    return fd.log_findings(logs, win) + fd.command_findings(logs.commands, win)
+
+
+def _other_findings(bundle: Bundle, win: Window) -> list[tuple]:
+    """Findings from everything but the logs: metrics, alerts, traces, changes (in that order)."""
     found: list[tuple] = []
-    if logs is not None:
-        found += fd.log_findings(logs, win)
-        found += fd.command_findings(logs.commands, win)
     for s in bundle.series:
         if mx.is_limit_series(s):
             continue

@@ -30,9 +30,17 @@ def count_tokens(text: str) -> int:
 
 
 def _clip(text: str, limit: int = MAX_EXCERPT_TOKENS) -> str:
+    return _clip_count(text, limit)[0]
+
+
+def _clip_count(text: str, limit: int = MAX_EXCERPT_TOKENS) -> tuple[str, int]:
+    """``_clip(text)`` and its ``count_tokens``: an unclipped text is counted by the one encode."""
     enc = _encoding()
     toks = enc.encode(text, disallowed_special=())
-    return text if len(toks) <= limit else enc.decode(toks[:limit]) + "..."
+    if len(toks) <= limit:
+        return text, len(toks)
+    clipped = enc.decode(toks[:limit]) + "..."
+    return clipped, count_tokens(clipped)
 
 
 def event_cand(ev: Event) -> Cand:
@@ -54,10 +62,21 @@ class _Budget:
 
     def cost(self, cands: list[Cand], text: str = "") -> tuple[int, list[Cand]]:
         new = [c for c in cands if ident(c) not in self.kept]
+        total = self.count(text) if text else 0
         for c in new:
-            c.excerpt = _clip(c.excerpt)
-        return sum(self.count(c.excerpt) + (self.count(c.summary) if c.summary and c.summary != text else 0)
-                   for c in new) + (self.count(text) if text else 0), new
+            if self.count is count_tokens:
+                c.excerpt, n = _clip_count(c.excerpt)
+            else:
+                c.excerpt = _clip(c.excerpt)
+                n = self.count(c.excerpt)
+            total += n + (self.count(c.summary) if c.summary and c.summary != text else 0)
+        return total, new
+
+    def full_for(self, c: Cand) -> bool:
+        """True when ``c`` certainly cannot be admitted, without counting: the budget is spent and any
+        non-empty text costs at least one token (tiktoken; a custom counter is always asked)."""
+        return self.count is count_tokens and self.used >= self.budget and bool(c.excerpt or c.summary) \
+            and ident(c) not in self.kept
 
     def admit(self, cands: list[Cand], text: str = "", *, force: bool = False) -> bool:
         cost, new = self.cost(cands, text)
@@ -81,7 +100,9 @@ def fit(findings: list[tuple[Finding, list[Cand]]], events: list[Event], phase: 
             kept_findings.append((f, cands))
     rest = sorted((i for i in range(len(events)) if i not in phase), key=lambda i: (-events[i].importance, events[i].time))
     for i in rest:
-        b.admit([event_cand(events[i])])
+        cand = event_cand(events[i])
+        if not b.full_for(cand):
+            b.admit([cand])
     total = {ident(c) for _, cs in findings for c in cs} | {ident(e) for e in events}
     return _number(b, kept_findings, events, budget, dropped=len(total - set(b.kept)))
 

@@ -8,7 +8,7 @@ are merged by mining the templates themselves into one miner, in bundle order (d
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
@@ -34,18 +34,56 @@ def _one(args: tuple) -> LogAnalysis:
 
 
 def analyze_parallel(sources: list, *, window: Window, workers: int) -> LogAnalysis:
-    """Fork-based where the platform has it (spawn would re-run a caller's unguarded __main__); a pool
+    """Mine ``sources`` in ``workers`` processes and wait for the merged result."""
+    return start(sources, window=window, workers=workers).result()
+
+
+def start(sources: list, *, window: Window, workers: int) -> Mining:
+    """Start mining in ``workers`` processes and return at once; ``result()`` collects. Call it before
+    the process has any thread (fork safety): the workers are forked here, all of them, up front.
+
+    Fork-based where the platform has it (spawn would re-run a caller's unguarded __main__); a pool
     that breaks falls back to mining in this process, and says so."""
     order = sorted(range(len(sources)), key=lambda i: -_size(sources[i].abs_path))  # big files first
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
+    job = Mining(sources, window, workers)
     try:
-        with ProcessPoolExecutor(workers, mp_context=get_context(method)) as ex:
-            done = dict(zip(order, ex.map(_one, [(sources[i], window) for i in order])))
+        job.pool = ProcessPoolExecutor(workers, mp_context=get_context(method))
+        job.futures = {i: job.pool.submit(_one, (sources[i], window)) for i in order}
     except (BrokenProcessPool, OSError) as exc:
-        res = analyze(sources, window=window)
-        res.problems.append(f"parallel log mining failed ({type(exc).__name__}); mined in one process")
-        return res
-    return merge([done[i] for i in range(len(sources))])
+        job.failed = exc
+    return job
+
+
+class Mining:
+    """Log mining running in worker processes while the caller does other work."""
+
+    def __init__(self, sources: list, window: Window, workers: int):
+        self.sources, self.window, self.workers = sources, window, workers
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: dict[int, Future] = {}
+        self.failed: BaseException | None = None
+
+    def result(self) -> LogAnalysis:
+        """The merged analysis, in bundle order (deterministic); mined here if the pool broke."""
+        try:
+            if self.failed is None:
+                done = {i: f.result() for i, f in self.futures.items()}
+        except (BrokenProcessPool, OSError) as exc:
+            self.failed = exc
+        finally:
+            self.close()
+        if self.failed is not None:
+            res = analyze(self.sources, window=self.window)
+            res.problems.append(f"parallel log mining failed ({type(self.failed).__name__}); mined in one process")
+            return res
+        return merge([done[i] for i in range(len(self.sources))])
+
+    def close(self) -> None:
+        """Stop the pool (cancelling what has not started); safe to call twice."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 def _size(path: str) -> int:

@@ -1,7 +1,7 @@
 """Where things are in a JSON text: 1-based line numbers for array items and string values.
 
-``json.loads`` forgets positions, but evidence pointers are ``file:line``. A token scanner (strings and
-brackets only, driven by one C-level regex) recovers the line where each item of an array starts.
+``json.loads`` forgets positions, but evidence pointers are ``file:line``. A bracket scanner (one
+C-level regex that steps over strings) recovers the line where each item of an array starts.
 """
 
 from __future__ import annotations
@@ -9,7 +9,13 @@ from __future__ import annotations
 import bisect
 import re
 
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"\s*:|"(?:[^"\\]|\\.)*"|[{}\[\]]')
+# One match per bracket, never per string: the filler before it swallows text and whole strings in C
+# (possessive, so no backtracking), and stops only at a string that is the key of an object or array
+# value, which the match then captures. Unrolled string loops; the scanner needs valid JSON, which every
+# caller has already parsed.
+_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+_BRACKET = re.compile(r'(?:[^"{}\[\]]++|' + _STRING + r'(?!\s*:\s*[{\[]))*+'
+                      r'(?:"([^"\\]*+(?:\\.[^"\\]*+)*+)"\s*:\s*(?=[{\[]))?([{}\[\]])')
 
 
 class LineIndex:
@@ -35,22 +41,14 @@ def array_item_offsets(text: str, path: tuple[str, ...]) -> list[int]:
     """
     offsets: list[int] = []
     stack: list[tuple[str, str | None]] = []  # (bracket, key that opened it)
-    pending_key: str | None = None
-    for m in _TOKEN.finditer(text):
-        tok = m.group()
-        if tok[0] == '"':
-            if tok[-1] == ":":
-                pending_key = tok[1:tok.rindex('"')]
-            continue
+    for m in _BRACKET.finditer(text):
+        tok = m.group(2)
         if tok in "{[":
             if tok == "{" and stack and stack[-1][0] == "[" and _matches(stack, path):
-                offsets.append(m.start())
-            stack.append((tok, pending_key))
-            pending_key = None
-        else:
-            if stack:
-                stack.pop()
-            pending_key = None
+                offsets.append(m.start(2))
+            stack.append((tok, m.group(1)))
+        elif stack:
+            stack.pop()
     return offsets
 
 

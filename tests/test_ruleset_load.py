@@ -1,0 +1,19 @@
+"""The rules file is read with libyaml when available: the document must equal the pure-Python load."""
+
+import yaml
+
+from agent.checks import ruleset
+
+
+def test_the_fast_loader_builds_the_same_document_as_safe_load():
+    text = ruleset.RULES_FILE.read_text(encoding="utf-8")
+    assert ruleset._document() == yaml.load(text, Loader=yaml.SafeLoader)
+
+
+def test_the_rules_file_is_read_once_for_rules_and_lexicon():
+    caches = (ruleset._document, ruleset.load_rules, ruleset.rule_prefilter, ruleset._owners, ruleset.load_lexicon)
+    for cached in caches:
+        cached.cache_clear()
+    ruleset.load_rules()
+    ruleset.load_lexicon()
+    assert ruleset._document.cache_info().misses == 1
