@@ -165,3 +165,14 @@ def test_gzipped_json_lines(tmp_path):
         fh.write('{"ts":"2024-03-05T14:00:00Z","level":"error","msg":"a"}\n{"ts":"2024-03-05T14:00:01Z","msg":"b"}\n')
     b = load_bundle(tmp_path)
     assert b.files[0].format == "log.jsonl" and [r.message for r in iter_records(b.logs[0])] == ["a", "b"]
+
+
+@pytest.mark.parametrize("mtime, year", [("2027-02-03", 2026), ("2026-12-31", 2026), ("2027-12-31", 2027)])
+def test_loose_yearless_log_never_lands_after_its_modification_time(tmp_path, mtime, year):
+    import os
+
+    path = tmp_path / "syslog"
+    path.write_text("Dec 30 23:59:01 host1 sshd[123]: Accepted publickey for deploy\n", encoding="utf-8")
+    stamp = datetime.fromisoformat(mtime + "T12:00:00+00:00").timestamp()
+    os.utime(path, (stamp, stamp))
+    assert source_for_file(str(path)).year == year

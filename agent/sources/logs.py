@@ -8,7 +8,7 @@ timestamp (stack traces, wrapped messages) attach to the record before them.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -190,7 +190,7 @@ def _year(sn: Sniff, ctx: FileCtx, shape: Shape) -> int:
     if ref is not None:
         year, how = ref.year + _wrap(_first_month(sn, shape), ref.month), "the incident's date"
     else:
-        year, how = _own_year(sn)
+        year, how = _own_year(sn, _first_month(sn, shape))
     ctx.out.warnings.append(f"{sn.rel}:1: timestamps carry no year; used {year} from {how}")
     return year
 
@@ -202,10 +202,15 @@ def _wrap(log_month: int | None, ref_month: int) -> int:
     return -1 if log_month - ref_month > 6 else 1 if ref_month - log_month > 6 else 0
 
 
-def _own_year(sn: Sniff) -> tuple[int, str]:
+def _own_year(sn: Sniff, log_month: int | None = None) -> tuple[int, str]:
     if m := re.search(r"\b((?:19|20)\d{2})[-/.]\d{2}[-/.]\d{2}\b", sn.text_head):
         return int(m.group(1)), "a full date in the file"
-    return datetime.fromtimestamp(sn.path.stat().st_mtime).year, "the file's modification time"
+    mtime = datetime.fromtimestamp(sn.path.stat().st_mtime, timezone.utc)
+    # A log is written before its file was last modified: a log starting in a later month than the
+    # modification (a December log touched in February) is from the year before, never the future.
+    if log_month and log_month > mtime.month:
+        return mtime.year - 1, "the file's modification time (a log starting after that month: the year before)"
+    return mtime.year, "the file's modification time"
 
 
 def _first_month(sn: Sniff, shape: Shape) -> int | None:
@@ -313,5 +318,6 @@ def source_for_file(path: str | Path, rel: str | None = None) -> LogSource:
         fmt = "logfmt"
     elif (shape := _text_shape(sn)[0]) is not None:
         fmt = shape.id
-    year = _own_year(sn)[0] if BY_ID.get(fmt) and BY_ID[fmt].needs_year else None
+    shape = BY_ID.get(fmt)
+    year = _own_year(sn, _first_month(sn, shape))[0] if shape and shape.needs_year else None
     return LogSource(path=sn.rel, abs_path=str(p), format=fmt, service=service_for(sn.rel), year=year)
