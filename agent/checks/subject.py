@@ -37,7 +37,8 @@ ROLES = {
     "guy", "folk", "folks", "newbie", "newcomer", "hire", "people", "staff", "ops", "devops", "member",
     "analyst", "consultant", "tester", "architect", "lead", "owner", "author", "maintainer", "trainee",
     "junior", "senior", "vendor-engineer", "captain", "gal", "boss", "cto", "cio", "ciso", "ceo", "vp",
-    "clerk", "supervisor", "foreman", "electrician", "subcontractor",
+    "clerk", "supervisor", "foreman", "electrician", "subcontractor", "deployer", "releaser", "assignee", "nurse", "trader", "lineman", "linemen",
+    "doctor", "cashier", "teller",
 }
 TEAMS = {"team", "squad", "department", "dept", "management", "leadership", "qa", "infra", "crew"}
 TEAM_HANDLE = re.compile(r"team|squad|group|eng$|ops|sre|oncall|on-call|platform|infra", re.I)
@@ -52,7 +53,7 @@ SKIP = {
 }
 # Role words that also name software: "the Kubernetes operator", "Workflow Manager", "Django admin".
 SOFTWARE_ROLES = {"operator", "manager", "admin", "administrator", "reviewer", "committer", "responder",
-                  "commander", "approver", "controller"}
+                  "commander", "approver", "controller", "deployer", "releaser"}
 PASSIVE = {"be", "been", "being", "is", "are", "was", "were", "get", "gets", "got"}
 AUX_START = re.compile(r"(was|were|is|are|has|have|had|been|be|did|didn't|never|failed|forgot|should|could|would)\b", re.I)
 SUBORDINATORS = {"that", "which", "because", "when", "while", "if", "as", "since", "after", "before", "until"}

@@ -13,14 +13,14 @@ from agent.evidence import alerts as al
 from agent.evidence import events as ev_mod
 from agent.evidence import findings as fd
 from agent.evidence import metrics as mx
-from agent.evidence import parallel
 from agent.evidence import pack as pk
+from agent.evidence import parallel
 from agent.evidence import traces as tr
 from agent.evidence.logs import LogAnalysis, RecordReader, Window, analyze
 from agent.evidence.progress import Progress
 from agent.models import Bundle, Event, EvidencePack
 
-__all__ = ["build", "Window", "LogAnalysis"]
+__all__ = ["LogAnalysis", "Window", "build"]
 
 
 def build(bundle: Bundle, *, budget_tokens: int = 8000, progress: bool = False,

@@ -14,7 +14,14 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from agent.evidence.drain import TemplateMiner
-from agent.evidence.logs import MAX_COMMANDS, LogAnalysis, Template, TemplateStats, Window, analyze
+from agent.evidence.logs import (
+    MAX_COMMANDS,
+    LogAnalysis,
+    Template,
+    TemplateStats,
+    Window,
+    analyze,
+)
 
 MIN_BYTES = 32 * 1024 * 1024  # below this the process start-up costs more than it saves
 
