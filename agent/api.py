@@ -39,8 +39,7 @@ def run_postmortem(bundle: str | Path | Bundle, *, settings: Settings | None = N
 
             pack = evidence.build(loaded, budget_tokens=settings.token_budget, progress=progress,
                                   while_mining=lambda: early.append(blameless.flag_chat(loaded.chat)))
-        flags = _cite_flags(early[0], _chat_evidence(loaded, pack)) if early else \
-            blameless.flag_chat(loaded.chat, _chat_evidence(loaded, pack))
+        flags = _cite_flags(early[0] if early else blameless.flag_chat(loaded.chat), _chat_evidence(loaded, pack))
         pm = assemble(loaded, pack, settings=settings, exclude={f.ts for f in flags} | {f.evidence_id for f in flags
                                                                                      if f.evidence_id})
         if settings.llm != "offline":

@@ -15,6 +15,8 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
+from agent.checks import subject
+
 HUMAN = frozenset({"person", "team", "generic", "they"})
 # Talk about blame itself ("looking for someone to blame", "human error is where the inquiry starts"):
 # the rules read these closely; the model abstains.
@@ -52,24 +54,20 @@ def _hashed(grams: list[str]) -> dict[int, float]:
 
 def has_people(text: str) -> bool:
     """A person, role, team or generic human in the sentence: the gate before the model may speak."""
-    from agent.checks.subject import classify, tokens
-
     if META.search(text) or not _maybe_people(text):
         return False
-    toks = [t for t in tokens(text) if not _glued_at(text, t.start)]
-    return any(classify(t) in HUMAN and _acts(toks, i) for i, t in enumerate(toks) if t.low not in DETERMINERS)
+    toks = [t for t in subject.tokens(text) if not _glued_at(text, t.start)]
+    return any(subject.classify(t) in HUMAN and _acts(toks, i) for i, t in enumerate(toks) if t.low not in DETERMINERS)
 
 
 def _acts(toks: list, i: int) -> bool:
     """The human is followed by a word that can start its verb phrase ("the intern ran", "Ana's
     script"), not left as an object at the end ("alert pages the on-call engineer")."""
-    from agent.checks.subject import BOUNDARY, PREPOSITIONS, classify
-
     j = i + 1
     while j < len(toks) and toks[j].low in {"who", "that", "also", "then", "just", "really", "again"}:
         j += 1
-    return j < len(toks) and toks[j].text not in BOUNDARY and toks[j].low not in PREPOSITIONS \
-        and toks[j].text[:1].isalpha() and classify(toks[j]) not in HUMAN  # "on-call engineer": the head decides
+    return j < len(toks) and toks[j].text not in subject.BOUNDARY and toks[j].low not in subject.PREPOSITIONS \
+        and toks[j].text[:1].isalpha() and subject.classify(toks[j]) not in HUMAN  # "on-call engineer": the head decides
 
 
 def _glued_at(text: str, start: int) -> bool:
@@ -81,10 +79,8 @@ def _maybe_people(text: str) -> bool:
     """Cheap superset of the gate: some word could be a human head at all (most chat lines are not)."""
     if "@" in text:
         return True
-    from agent.checks.subject import TOKEN, _ascii
-
     cand = _candidates()
-    for w in TOKEN.findall(_ascii(text.lower())):
+    for w in subject.TOKEN.findall(subject._ascii(text.lower())):
         w = w.removesuffix("'s").removesuffix("’s").rstrip("'’")
         if w in cand or (w.endswith("s") and w[:-1] in cand) or ("-" in w and any(p in cand for p in w.split("-"))):
             return True
@@ -93,10 +89,8 @@ def _maybe_people(text: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _candidates() -> frozenset[str]:
-    from agent.checks import subject as s
-
-    return frozenset(s.first_names() | s.ROLES | s.TEAMS | s.PERSON_PRONOUNS | (s.GENERIC - DETERMINERS)
-                     | {"they", "them"})
+    return frozenset(subject.first_names() | subject.ROLES | subject.TEAMS | subject.PERSON_PRONOUNS
+                     | (subject.GENERIC - DETERMINERS) | {"they", "them"})
 
 
 class BlameModel:
@@ -113,14 +107,6 @@ class BlameModel:
             return None
         p = self.score(text)
         return p if p >= self.threshold else None
-
-    def top_grams(self, text: str) -> list[str]:
-        """The word n-grams that pushed the score up most: the 'why' shown to the reader."""
-        low = text.lower()
-        words = WORD.findall(low)
-        grams = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
-        scored = {g: self.weights.get(zlib.crc32(f"w:{g}".encode()) & (BUCKETS - 1), 0.0) for g in grams}
-        return [g for g, w in sorted(scored.items(), key=lambda kv: -kv[1]) if w > 0][:3]
 
 
 @lru_cache(maxsize=1)
