@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent import collector
-from agent.analysis.assemble import assemble
-from agent.checks import blameless
-from agent.library.api import open_library
 from agent.models import Bundle, EvidencePack, Postmortem
-from agent.render import ics
-from agent.render.outputs import CardOptions, write_outputs
 from agent.settings import Settings
+
+if TYPE_CHECKING:
+    from agent.evidence.parallel import Mining
+    from agent.render.outputs import CardOptions
 
 
 def run_postmortem(bundle: str | Path | Bundle, *, settings: Settings | None = None, out_dir: Path | str | None = None,
@@ -32,14 +32,12 @@ def run_postmortem(bundle: str | Path | Bundle, *, settings: Settings | None = N
     with collector.paused():  # every stage allocates in bulk and frees nothing cyclic before the end
         settings = settings or Settings()
         started = time.perf_counter()  # a duration for the swarm card's metadata, never a timestamp
-        loaded = bundle if isinstance(bundle, Bundle) else _load(bundle)
-        early: list = []  # chat flags need no log results: found while the logs are mined elsewhere
-        if pack is None:
-            from agent import evidence
+        loaded, mining = _load(bundle, mine=pack is None)
+        # imported only now, so that on a big bundle this overlaps the log miners (forked while loading)
+        from agent.analysis.assemble import assemble
+        from agent.checks import blameless
 
-            pack = evidence.build(loaded, budget_tokens=settings.token_budget, progress=progress,
-                                  while_mining=lambda: early.append(blameless.flag_chat(loaded.chat)))
-        flags = _cite_flags(early[0] if early else blameless.flag_chat(loaded.chat), _chat_evidence(loaded, pack))
+        pack, flags = _evidence(loaded, mining, pack, settings=settings, progress=progress)
         pm = assemble(loaded, pack, settings=settings, exclude={f.ts for f in flags} | {f.evidence_id for f in flags
                                                                                      if f.evidence_id})
         if settings.llm != "offline":
@@ -47,6 +45,10 @@ def run_postmortem(bundle: str | Path | Bundle, *, settings: Settings | None = N
             from agent.analysis import drafted
 
             pm = drafted.refine(pm, pack, settings=settings, client=llm)
+        from agent.library.api import open_library
+        from agent.render import ics
+        from agent.render.outputs import write_outputs
+
         lib = library if library is not None else open_library(settings)
         if lib is not None:
             pm.pattern_analysis = lib.pattern_analysis(pm)
@@ -65,10 +67,38 @@ def run_postmortem(bundle: str | Path | Bundle, *, settings: Settings | None = N
         return pm
 
 
-def _load(path: str | Path) -> Bundle:
+def _load(bundle: str | Path | Bundle, *, mine: bool) -> tuple[Bundle, Mining | None]:
+    """The loaded bundle, and the log mining started while loading it when ``mine`` (and it pays)."""
+    if isinstance(bundle, Bundle):
+        return bundle, None
+    if mine:
+        from agent.evidence import schedule
+
+        return schedule.load_and_mine(bundle)
     from agent.sources import load_bundle
 
-    return load_bundle(path)
+    return load_bundle(bundle), None
+
+
+def _evidence(loaded: Bundle, mining: Mining | None, pack: EvidencePack | None, *, settings: Settings,
+              progress: bool) -> tuple[EvidencePack, list]:
+    """The evidence pack (unless given) and the chat's blame flags, cited.
+
+    The chat lint stays in this process, run while the logs are mined elsewhere: most of its cost is
+    building the rule set, which the clean-up needs here anyway (a forked lint measured no faster)."""
+    from agent.checks import blameless
+
+    early: list = []
+    try:
+        if pack is None:
+            from agent import evidence
+
+            pack = evidence.build(loaded, budget_tokens=settings.token_budget, progress=progress, mining=mining,
+                                  while_mining=lambda: early.append(blameless.flag_chat(loaded.chat)))
+    finally:
+        if mining is not None:
+            mining.close()
+    return pack, _cite_flags(early[0] if early else blameless.flag_chat(loaded.chat), _chat_evidence(loaded, pack))
 
 
 def _cite_flags(flags: list, ids: dict[str, str]) -> list:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -68,9 +69,27 @@ def test_broken_pool_falls_back_and_says_so(monkeypatch):
         def __init__(self, *a, **k):
             raise OSError("no processes here")
 
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Broken)
+    monkeypatch.setattr(parallel, "Child", Broken)
     pack = evidence.build(bundle)
     assert any("parallel log mining failed (OSError)" in n for n in pack.notes)
+    assert [e.model_dump() for e in pack.evidence] == [e.model_dump() for e in base.evidence]
+
+
+def test_a_dead_miner_is_mined_here_and_said(monkeypatch):
+    bundle = load_bundle(FIXTURE)
+    base = evidence.build(bundle)
+    monkeypatch.setattr(parallel, "worth_it", lambda paths: 2)
+    real = parallel._mine
+    parent = os.getpid()
+
+    def dies_in_child(sources, window):
+        if os.getpid() != parent:
+            os._exit(3)  # a worker killed mid-way (OOM killer, segfault): no answer at all
+        return real(sources, window)
+
+    monkeypatch.setattr(parallel, "_mine", dies_in_child)
+    pack = evidence.build(bundle)
+    assert any("parallel log mining failed (worker process lost (EOFError))" in n for n in pack.notes)
     assert [e.model_dump() for e in pack.evidence] == [e.model_dump() for e in base.evidence]
 
 
@@ -87,4 +106,4 @@ def test_failing_early_work_still_stops_the_pool(monkeypatch):
 
     with pytest.raises(RuntimeError):
         evidence.build(bundle, while_mining=boom)
-    assert jobs and jobs[0].pool is None  # shut down, no stray workers left behind
+    assert jobs and jobs[0].children and all(c._proc is None for _, c in jobs[0].children)  # all reaped

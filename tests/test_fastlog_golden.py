@@ -212,3 +212,88 @@ def test_the_miner_answers_by_key_only_what_masking_would():
     templates = [c.template for c in big.clusters]
     assert [c.template for c in small.clusters] == templates
     assert "job abc4 ran on <*>" in templates  # not counted under the first line's 'abc2'
+
+
+# ---------------------------------------------------------------- stretches (agent/evidence/fastcount.py)
+
+def _dense_lines(rnd: random.Random, minutes: int) -> list[str]:
+    """Long and dense: bursts of many lines a second (whole minutes cached at once), one template seen
+    once a minute for longer than the histogram cap, a rare template, hex ids."""
+    out = []
+    for m in range(minutes):
+        t = T0 + timedelta(minutes=m)
+        burst = 40 if m % 97 < 3 else 2
+        for k in range(burst):
+            s = t + timedelta(seconds=(k * 7) % 60, milliseconds=k)
+            ts = s.strftime("%Y-%m-%dT%H:%M:%S") + f".{s.microsecond // 1000:03d}Z"
+            out.append(rnd.choice([f"{ts} INFO request {_hex(rnd)} completed in {rnd.randint(1, 999)}ms",
+                                   f"{ts} WARN pool at {rnd.randint(1, 99)}%"]))
+        out.append(f"{(t + timedelta(seconds=59)).strftime('%Y-%m-%dT%H:%M:%S')}Z INFO heartbeat {m}")
+        if m % 250 == 7:
+            out.append(f"{t.strftime('%Y-%m-%dT%H:%M:%S')}.5Z ERROR disk full on /var/{m}")
+    return out
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory):
+    d = tmp_path_factory.mktemp("dense")
+    _write(d / "dense.log", _dense_lines(random.Random(7), 1600))  # heartbeat: 1600 minutes > MAX_MINUTES
+    rnd = random.Random(8)
+    lines = _access_lines(rnd, 30_000)  # many line shapes (address lengths): stretches stop at new ones
+    _write(d / "access.log", lines)
+    return d
+
+
+@pytest.mark.parametrize("name", ["dense.log", "access.log"])
+def test_stretches_give_exactly_the_plain_analysis(dense, name):
+    src = _src(dense, name)
+    cuts = WINDOWS + [Window(cutoff=T0 + timedelta(hours=13, seconds=7, microseconds=3))]
+    for window in cuts:
+        assert _dump(analyze([src], window=window)) == _dump(_plain([src], window)), (name, window)
+
+
+def test_stretches_are_really_taken(dense, monkeypatch):
+    """Honesty: most lines of a Run are counted by stretches, not by the per-line loop (a new line shape
+    stops a stretch; the synthetic access log has thousands)."""
+    from agent.evidence import fastmine
+
+    seen = {"loop": 0}
+    loop = fastmine._per_line
+
+    def counting(lm, run, lo, hi, cut, tally):
+        seen["loop"] += hi - lo
+        return loop(lm, run, lo, hi, cut, tally)
+
+    monkeypatch.setattr(fastmine, "_per_line", counting)
+    for name in ("dense.log", "access.log"):  # (the varied golden files break runs up into short ones)
+        src = _src(dense, name)
+        in_runs = sum(b.hi - b.lo for b in fastlogs.iter_batches(src) if not isinstance(b, list))
+        seen["loop"] = 0
+        analyze([src], window=WINDOWS[0])
+        assert seen["loop"] < 0.25 * in_runs, (name, seen, in_runs)
+
+
+def test_a_twin_fits_exactly_when_the_masker_would_take_the_same_tokens():
+    """``_Twin.fits`` is the test it replaces, for keys of the same folded form (how twins are looked
+    up): the key filled at the hint's spans equals the hint's, and each span holds a whole-masked token."""
+    rnd = random.Random(3)
+    hints = [b"request 0df0fd000c000000 done", b"e:0f (0a0) id=00ab00cd00ef0000 0bad", b"Jan 0 00:00:00 0a00ab x 0c0e",
+             b"at 00:00:00 00ab cafe0 abcd0 id=abc0"]
+    tried = set()
+    for hk in hints:
+        spans = [m.span() for m in linekeys._HEX_TOKEN.finditer(hk) if linekeys._whole_masked(hk, *m.span())]
+        assert spans, hk
+        twin, folded = linekeys._Twin(None, hk, spans), hk.translate(linekeys._FOLD_HEX)
+        for _ in range(4000):
+            key = bytearray(hk)
+            for _ in range(rnd.randint(1, 4)):
+                key[rnd.randrange(len(key))] = rnd.choice(b"0000abcdef")
+            key = bytes(key)
+            if key.translate(linekeys._FOLD_HEX) != folded:
+                continue
+            want = linekeys._fill(key, spans) == linekeys._fill(hk, spans) and all(
+                linekeys._whole_masked(key, a, b) for a, b in spans)
+            assert twin.fits(key) == want, (hk, key)
+            tried.add((hk, want))
+    assert len(tried) == 2 * len(hints)  # both answers came up for every hint
+    assert linekeys._Twin(None, hints[2], [(15, 21)]).spans[0][2]  # a token where a ctime year could be

@@ -82,8 +82,11 @@ def _events(bundle: Bundle, pack: EvidencePack, cites: Citations, shifts: list[m
                   for e in _shift_events(s, cites)]
 
 
+_RECORD_KINDS = frozenset({"config_change", "rollback", "deploy", "alert_firing", "page"})  # what missing() asks
+
+
 def _record_events(bundle: Bundle, known: list[Event], cites: Citations) -> list[Event]:
-    have = {(e.kind, e.time.replace(second=0, microsecond=0)) for e in known}
+    have = {(e.kind, e.time.replace(second=0, microsecond=0)) for e in known if e.kind in _RECORD_KINDS}
 
     def missing(kind: str, t: datetime) -> bool:
         return (kind, t.replace(second=0, microsecond=0)) not in have

@@ -19,9 +19,14 @@ class Citations:
     def __init__(self, pack: EvidencePack):
         self.pack = pack
         self._by_pointer = {e.pointer: e.id for e in pack.evidence}
+        self._ids: set[str] = set()
+        self._ids_of: tuple[int, int] = (0, -1)  # (id of the evidence list, its length) when _ids was built
 
     def exists(self, evidence_id: str) -> bool:
-        return self.pack.get(evidence_id) is not None
+        evidence = self.pack.evidence
+        if self._ids_of != (id(evidence), len(evidence)):  # evidence is only ever appended to
+            self._ids, self._ids_of = {e.id for e in evidence}, (id(evidence), len(evidence))
+        return evidence_id in self._ids
 
     def valid(self, ids: list[str]) -> list[str]:
         """``ids`` that exist, deduplicated, in order."""

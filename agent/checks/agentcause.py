@@ -92,12 +92,12 @@ class Agent:
     known: bool = True  # a listed name, role, pronoun, team or handle; False when found by shape only
 
 
-def lexicon(raw: dict) -> Lexicon:
+def lexicon(raw: dict, compiler=re.compile) -> Lexicon:
     def rx(*keys: str) -> re.Pattern:
-        return re.compile("|".join(f"(?:{p})" for key in keys for p in raw[key]), re.I)
+        return compiler("|".join(f"(?:{p})" for key in keys for p in raw[key]), re.I)
     return Lexicon(rx("action"), rx("outcome"), rx("change"), rx("judgement"),
                    frozenset(w.lower() for w in raw.get("system", [])), rx("lapse"), rx("report"), rx("destroy"), rx("neutral"),
-                   Prefilter([re.compile(p, re.I) for key in ("action", "destroy", "lapse", "outcome", "judgement")
+                   Prefilter([compiler(p, re.I) for key in ("action", "destroy", "lapse", "outcome", "judgement")
                               for p in raw[key]]))
 
 

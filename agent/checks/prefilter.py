@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from agent.checks import literalcache
+
 try:  # Python 3.11+: the parser is private but stable; older versions expose sre_parse
     from re import _constants as sc  # type: ignore[attr-defined]
     from re import _parser as sp  # type: ignore[attr-defined]
@@ -96,7 +98,15 @@ def _branch(branches: Iterable) -> tuple[set[str], bool] | None:
 
 
 def required_literals(pattern: re.Pattern) -> frozenset[str] | None:
-    """Literals one of which occurs (case-folded) in every match, or None when there is no usable set."""
+    """Literals one of which occurs (case-folded) in every match, or None when there is no usable set.
+
+    Read from the shipped cache when it holds this regex (agent/checks/literalcache.py), else derived."""
+    known = literalcache.lookup(pattern.pattern, pattern.flags)
+    return derive_literals(pattern) if known is literalcache.MISSING else known
+
+
+def derive_literals(pattern: re.Pattern) -> frozenset[str] | None:
+    """``required_literals`` from the regex's parse tree."""
     items = list(sp.parse(pattern.pattern, pattern.flags))
     return _best(items, MIN_LEN) or _best(items, 2)
 
@@ -146,17 +156,19 @@ class Prefilter:
         self.patterns = tuple(patterns)
         self.needs = tuple(required_literals(p) for p in self.patterns)
         self.always = frozenset(p for p, need in zip(self.patterns, self.needs) if need is None)
-        self._by_literal: dict[str, set[re.Pattern]] = {}
-        for p, need in zip(self.patterns, self.needs):
+        # pattern indices, not patterns: hashing 20k pattern objects here costs more than the lookups save
+        self._by_literal: dict[str, list[int]] = {}
+        for i, need in enumerate(self.needs):
             for lit in need or ():
-                self._by_literal.setdefault(lit, set()).add(p)
+                self._by_literal.setdefault(lit, []).append(i)
         self.literals = frozenset(self._by_literal)
         # The scan regex holds only the literals' first KEY characters (10k literals make a 110 kB regex
         # that takes longer to compile than every sentence of a draft takes to scan); a key found at a
         # position is then checked in full with startswith.
-        self._by_key: dict[str, tuple[str, ...]] = {}
-        for lit in sorted(self.literals):
-            self._by_key[lit[:KEY]] = self._by_key.get(lit[:KEY], ()) + (lit,)
+        by_key: dict[str, list[str]] = {}
+        for lit in self._by_literal:
+            by_key.setdefault(lit[:KEY], []).append(lit)
+        self._by_key = {key: tuple(lits) for key, lits in by_key.items()}
         self._scan = re.compile(f"(?=({_trie_regex(self._by_key)}))")
 
     def present(self, text: str) -> set[str]:
@@ -176,7 +188,7 @@ class Prefilter:
         """The patterns that might match ``text`` (all the others certainly do not)."""
         out = set(self.always)
         for lit in self.present(text):
-            out |= self._by_literal[lit]
+            out.update(self.patterns[i] for i in self._by_literal[lit])
         return frozenset(out)
 
     def any_possible(self, text: str) -> bool:

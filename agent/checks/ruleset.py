@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from agent.checks import agentcause, blamemodel, subject
+from agent.checks import agentcause, blamemodel, literalcache, subject
+from agent.checks.lazyre import LazyPattern, compiled_now
 from agent.checks.prefilter import Prefilter
 from agent.errors import BundleError
 
@@ -56,18 +57,24 @@ class LintConfig:
     people: frozenset[str] = frozenset()
 
 
-def _compile(items: list[str] | None) -> tuple[re.Pattern, ...]:
-    return tuple(re.compile(p, re.IGNORECASE) for p in items or ())
+def _compile(items: list[str] | None, compiler=re.compile) -> tuple[re.Pattern, ...]:
+    return tuple(compiler(p, re.IGNORECASE) for p in items or ())
 
 
-def _rule(raw: dict) -> Rule:
+def _compiler(path: Path):
+    """Compile on first use when the shipped cache vouches that every regex in ``path`` compiles
+    (agent/checks/literalcache.py); otherwise now, so a bad regex fails at load."""
+    return LazyPattern if literalcache.rules_checked(path) else compiled_now
+
+
+def _rule(raw: dict, compiler=re.compile) -> Rule:
     return Rule(
         id=raw["id"], severity=raw.get("severity", "error"), kind=raw.get("kind", "phrase"),
-        patterns=_compile(raw.get("patterns")), message=raw.get("message", ""), rewrite=raw.get("rewrite", ""),
-        subjects=dict(raw.get("subjects") or {}),
-        not_followed_by=_compile(raw.get("not_followed_by")), not_preceded_by=_compile(raw.get("not_preceded_by")),
-        unless=_compile(raw.get("unless")),
-        replace=tuple((re.compile(a, re.IGNORECASE), b) for a, b in raw.get("replace") or ()),
+        patterns=_compile(raw.get("patterns"), compiler), message=raw.get("message", ""),
+        rewrite=raw.get("rewrite", ""), subjects=dict(raw.get("subjects") or {}),
+        not_followed_by=_compile(raw.get("not_followed_by"), compiler),
+        not_preceded_by=_compile(raw.get("not_preceded_by"), compiler), unless=_compile(raw.get("unless"), compiler),
+        replace=tuple((compiler(a, re.IGNORECASE), b) for a, b in raw.get("replace") or ()),
         examples={k: list(v) for k, v in (raw.get("examples") or {}).items()},
         scope=raw.get("scope", "clause"), agent_ok=frozenset(raw.get("agent_ok") or ()),
     )
@@ -87,19 +94,25 @@ def _document(path: Path = RULES_FILE) -> dict:
 @lru_cache(maxsize=4)
 def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
     """All rules from the data file, in file order."""
-    return tuple(_rule(r) for r in _document(path)["rules"])
+    compiler = _compiler(path)
+    return tuple(_rule(r, compiler) for r in _document(path)["rules"])
+
+
+def _rules_at(path: Path) -> tuple[Rule, ...]:
+    """``load_rules(path)``, sharing ``load_rules()``'s cache entry for the default file."""
+    return load_rules() if path == RULES_FILE else load_rules(path)
 
 
 @lru_cache(maxsize=4)
 def rule_prefilter(path: Path = RULES_FILE) -> Prefilter:
     """Which phrase/subject patterns can match a sentence: most sentences rule out nearly all of them."""
-    return Prefilter([p for r in load_rules(path) if r.kind not in ("agent", "names") for p in r.patterns])
+    return Prefilter([p for r in _rules_at(path) if r.kind not in ("agent", "names") for p in r.patterns])
 
 
 @lru_cache(maxsize=4)
 def _owners(path: Path = RULES_FILE) -> dict[re.Pattern, frozenset[str]]:
     owners: dict[re.Pattern, set[str]] = {}
-    for r in load_rules(path):
+    for r in _rules_at(path):
         for p in r.patterns:
             owners.setdefault(p, set()).add(r.id)
     return {p: frozenset(ids) for p, ids in owners.items()}
@@ -113,7 +126,7 @@ def _live_rules(allowed: frozenset[re.Pattern]) -> set[str]:
 @lru_cache(maxsize=4)
 def load_lexicon(path: Path = RULES_FILE) -> agentcause.Lexicon:
     """Word classes for the ``agent`` rule kind."""
-    return agentcause.lexicon(_document(path)["agent_lexicon"])
+    return agentcause.lexicon(_document(path)["agent_lexicon"], _compiler(path))
 
 
 def make_config(raw: dict | LintConfig | None) -> LintConfig:
@@ -159,11 +172,13 @@ def match_sentence(sentence: str, cfg: LintConfig, *, names_ok: bool = False, pr
 
     ``prefilter=False`` tries every pattern even when its literals are absent from the sentence (tests
     use it to prove the prefilter never changes a result)."""
+    allowed = rule_prefilter().possible(sentence) if prefilter else None
+    if allowed is not None and _quiet(sentence, cfg, names_ok, allowed):
+        return []  # most sentences: no rule can fire, so no need to ask whether it critiques blame
     if any(p.search(sentence) for p in critique_patterns()):
         return []  # talk about blame that rejects it (agent/data/blame_critique.yaml)
     hits: list[Hit] = []
     covered = False  # a specific rule blames at error severity, before any config: the back-up stays silent
-    allowed = rule_prefilter().possible(sentence) if prefilter else None
     live = _live_rules(allowed) if allowed is not None else None
     for rule in load_rules():
         if rule.kind == "model":  # last in the file: a second opinion only where no rule spoke
@@ -187,6 +202,26 @@ def match_sentence(sentence: str, cfg: LintConfig, *, names_ok: bool = False, pr
         if rule.id not in cfg.disabled:
             hits.extend(_override(h, cfg) for h in found)
     return hits
+
+
+@lru_cache(maxsize=4)
+def _unfiltered(path: Path = RULES_FILE) -> tuple[Rule, ...]:
+    """The rules the literal prefilter does not cover (match_sentence runs them by kind)."""
+    return tuple(r for r in _rules_at(path) if r.kind in ("agent", "names", "model"))
+
+
+def _quiet(sentence: str, cfg: LintConfig, names_ok: bool, allowed: frozenset) -> bool:
+    """No rule can fire on ``sentence``: no prefiltered pattern may match, and each other rule is off here
+    or, for the agent back-up, lacks a trigger word (the check ``agentcause.find`` starts with)."""
+    if allowed:
+        return False
+    for rule in _unfiltered():
+        if rule.id in cfg.disabled or (rule.kind == "names" and names_ok):
+            continue
+        if rule.kind == "agent" and not load_lexicon().trigger.any_possible(agentcause.mask(sentence)):
+            continue
+        return False
+    return True
 
 
 def _agent_hits(rule: Rule, sentence: str, cfg: LintConfig, prefilter: bool = True) -> list[Hit]:

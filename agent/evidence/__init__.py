@@ -25,16 +25,18 @@ __all__ = ["LogAnalysis", "Window", "build"]
 
 def build(bundle: Bundle, *, budget_tokens: int = 8000, progress: bool = False,
           reader: RecordReader | None = None, counter: Callable[[str], int] | None = None,
-          while_mining: Callable[[], None] | None = None) -> EvidencePack:
+          while_mining: Callable[[], None] | None = None, mining: parallel.Mining | None = None) -> EvidencePack:
     """Derive findings and events from a loaded bundle and fit them, ranked, into ``budget_tokens``.
 
     ``reader`` streams a LogSource's records (default: agent.sources.logs.iter_records);
     ``counter`` counts tokens (default: tiktoken cl100k, offline). Big bundles' logs are mined in worker
     processes started first; meanwhile this process analyses the other sources, loads the tokenizer and
-    runs ``while_mining`` (the caller's own log-independent work)."""
+    runs ``while_mining`` (the caller's own log-independent work). ``mining`` is a job the caller
+    started while loading (agent.evidence.schedule); it is used only if it mines exactly this bundle's
+    logs with this window, else it is stopped and the logs are mined afresh."""
     events = ev_mod.dedupe(bundle.events)
     win = ev_mod.window(bundle, events)
-    job = _start_logs(bundle, win, reader)  # first: the workers fork before any thread exists
+    job = _adopt(mining, bundle, win, reader) or _start_logs(bundle, win, reader)  # before any thread exists
     try:
         others = _other_findings(bundle, win)
         counter = counter or pk.count_tokens
@@ -55,6 +57,16 @@ def build(bundle: Bundle, *, budget_tokens: int = 8000, progress: bool = False,
     if logs is not None and logs.problems:
         pack.notes = list(logs.problems)
     return pack
+
+
+def _adopt(mining: parallel.Mining | None, bundle: Bundle, win: Window,
+           reader: RecordReader | None) -> parallel.Mining | None:
+    if mining is None:
+        return None
+    if reader is None and mining.matches(bundle.logs, win):
+        return mining
+    mining.close()
+    return None
 
 
 def _start_logs(bundle: Bundle, win: Window, reader: RecordReader | None) -> parallel.Mining | None:

@@ -11,11 +11,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from agent.evidence import alerts as al
 from agent.evidence import metrics as mx
 from agent.evidence import traces as tr
 from agent.evidence.logs import LogAnalysis, Seen, Template, Window
 from agent.models import Event, EvidenceKind, Finding
+from agent.points import arrays, micros
 from agent.redact import redact
 
 BURST_RATIO = 5.0
@@ -227,7 +230,10 @@ def _unit(s) -> str | None:
 
 
 def _excerpt(s, t0: datetime, t1: datetime) -> str:
-    pts = [(t, v) for t, v in s.points if v is not None and t0 - timedelta(minutes=10) <= t <= t1 + timedelta(minutes=5)]
+    # the points between t0 - 10 min and t1 + 5 min, found on the exact microsecond array
+    arr = arrays(s)
+    near = (arr.t_us >= micros(t0 - timedelta(minutes=10))) & (arr.t_us <= micros(t1 + timedelta(minutes=5)))
+    pts = [p for p in map(s.points.__getitem__, np.flatnonzero(near).tolist()) if p[1] is not None]
     if len(pts) > 8:
         step = len(pts) / 8
         pts = [pts[int(i * step)] for i in range(8)] + [pts[-1]]

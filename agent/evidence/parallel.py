@@ -8,12 +8,10 @@ are merged by mining the templates themselves into one miner, in bundle order (d
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from agent.evidence.drain import TemplateMiner
+from agent.evidence.forked import Child, ChildLost, can_fork, cpus
 from agent.evidence.logs import (
     MAX_COMMANDS,
     LogAnalysis,
@@ -24,20 +22,21 @@ from agent.evidence.logs import (
 )
 
 MIN_BYTES = 32 * 1024 * 1024  # below this the process start-up costs more than it saves
+PER_CPU = 2  # children per worker: finer shares keep the cores busy to the end (files differ in cost)
+MINER_NICE = 5  # this process's own work (load, analyses, lint) is the longer chain: it goes first
 
 
 def worth_it(paths: list[str]) -> int:
-    """Worker count to use, or 0 to stay in this process."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if cpus < 2 or len(paths) < 2:
+    """Worker count to use, or 0 to stay in this process: small bundles, one core, or no safe fork
+    (no fork on this platform, or a thread already running)."""
+    if cpus() < 2 or len(paths) < 2 or not can_fork():
         return 0
     size = sum(Path(p).stat().st_size for p in paths if Path(p).exists())
-    return min(cpus, len(paths)) if size >= MIN_BYTES else 0
+    return min(cpus(), len(paths)) if size >= MIN_BYTES else 0
 
 
-def _one(args: tuple) -> LogAnalysis:
-    src, window = args
-    return analyze([src], window=window)
+def _mine(sources: list, window: Window) -> list[LogAnalysis]:
+    return [analyze([src], window=window) for src in sources]
 
 
 def analyze_parallel(sources: list, *, window: Window, workers: int) -> LogAnalysis:
@@ -46,51 +45,74 @@ def analyze_parallel(sources: list, *, window: Window, workers: int) -> LogAnaly
 
 
 def start(sources: list, *, window: Window, workers: int) -> Mining:
-    """Start mining in ``workers`` processes and return at once; ``result()`` collects. Call it before
-    the process has any thread (fork safety): the workers are forked here, all of them, up front.
+    """Start mining in forked children and return at once; ``result()`` collects.
 
-    Fork-based where the platform has it (spawn would re-run a caller's unguarded __main__); a pool
-    that breaks falls back to mining in this process, and says so."""
-    order = sorted(range(len(sources)), key=lambda i: -_size(sources[i].abs_path))  # big files first
-    method = "fork" if "fork" in get_all_start_methods() else "spawn"
+    Up to ``PER_CPU`` children per worker, each with its share of the files (biggest first, each to the
+    lightest share): small shares end together, so no core idles at the end. The children run at a
+    lower priority (``MINER_NICE``) than this process, whose work meanwhile (parsing metrics and chat,
+    the other analyses, the chat lint) is the longest chain of the draft; they take whatever CPU it
+    leaves. When forking is not safe here (see ``worth_it``) or fails, everything is mined on
+    ``result()``, and it says so."""
     job = Mining(sources, window, workers)
+    if not can_fork():
+        job.failed = "fork unavailable"
+        return job
     try:
-        job.pool = ProcessPoolExecutor(workers, mp_context=get_context(method))
-        job.futures = {i: job.pool.submit(_one, (sources[i], window)) for i in order}
-    except (BrokenProcessPool, OSError) as exc:
-        job.failed = exc
+        for part in shares(sources, workers * PER_CPU):
+            job.children.append((part, Child(_mine, [sources[i] for i in part], window, nice=MINER_NICE)))
+    except OSError as exc:
+        job.failed = type(exc).__name__
     return job
 
 
+def shares(sources: list, n: int) -> list[list[int]]:
+    """Source indexes split into at most ``n`` shares of about equal bytes (greedy, biggest first)."""
+    parts: list[list[int]] = [[] for _ in range(min(n, len(sources)))]
+    load = [0] * len(parts)
+    for i in sorted(range(len(sources)), key=lambda i: -_size(sources[i].abs_path)):
+        k = load.index(min(load))
+        parts[k].append(i)
+        load[k] += _size(sources[i].abs_path)
+    return [p for p in parts if p]
+
+
 class Mining:
-    """Log mining running in worker processes while the caller does other work."""
+    """Log mining running in forked children while the caller does other work."""
 
     def __init__(self, sources: list, window: Window, workers: int):
         self.sources, self.window, self.workers = sources, window, workers
-        self.pool: ProcessPoolExecutor | None = None
-        self.futures: dict[int, Future] = {}
-        self.failed: BaseException | None = None
+        self.children: list[tuple[list[int], Child]] = []
+        self.failed: str | None = None
+
+    def matches(self, sources: list, window: Window) -> bool:
+        """Whether this job mines exactly these sources with this window (its result is theirs)."""
+        return self.window == window and list(self.sources) == list(sources)
 
     def result(self) -> LogAnalysis:
-        """The merged analysis, in bundle order (deterministic); mined here if the pool broke."""
+        """The merged analysis, in bundle order (deterministic); a lost child's files are mined here."""
+        done: dict[int, LogAnalysis] = {}
         try:
-            if self.failed is None:
-                done = {i: f.result() for i, f in self.futures.items()}
-        except (BrokenProcessPool, OSError) as exc:
-            self.failed = exc
+            for part, child in self.children:
+                try:
+                    done.update(zip(part, child.result()))
+                except ChildLost as exc:
+                    self.failed = self.failed or str(exc)
         finally:
             self.close()
+        if not done:  # nothing came back: as if it had been mined in this process from the start
+            out = analyze(self.sources, window=self.window)
+        else:
+            missing = [i for i in range(len(self.sources)) if i not in done]
+            done.update(zip(missing, _mine([self.sources[i] for i in missing], self.window)))
+            out = merge([done[i] for i in range(len(self.sources))])
         if self.failed is not None:
-            res = analyze(self.sources, window=self.window)
-            res.problems.append(f"parallel log mining failed ({type(self.failed).__name__}); mined in one process")
-            return res
-        return merge([done[i] for i in range(len(self.sources))])
+            out.problems.append(f"parallel log mining failed ({self.failed}); mined in one process")
+        return out
 
     def close(self) -> None:
-        """Stop the pool (cancelling what has not started); safe to call twice."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        """Stop the children still running; safe to call twice."""
+        for _, child in self.children:
+            child.close()
 
 
 def _size(path: str) -> int:

@@ -4,6 +4,7 @@ parse what we know, and record what happened to every file (parsed / skipped / e
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from agent import collector
@@ -13,6 +14,7 @@ from agent.sources.archive import is_archive, open_bundle
 from agent.sources.context import Collected, FileCtx
 from agent.sources.detect import Detector, Sniff, keys_of, sniff
 from agent.sources.registry import REGISTRY
+from agent.sources.staged import Staged, deferred_sniff
 
 GOLD_NAMES = ("gold.yaml", "gold.yml")
 NAMES_ONLY = ("slack.users", "slack.channels")  # they name things in other files; alone they say nothing
@@ -20,17 +22,20 @@ _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, Lo
                  ArithmeticError)  # OverflowError: a date far past year 9999
 
 
-def load_bundle(path: str | Path) -> Bundle:
+def load_bundle(path: str | Path, *, on_light: Callable[[Bundle], None] | None = None) -> Bundle:
     """Load an incident bundle (directory, .zip, .tar.gz or .tgz) into a ``Bundle``.
 
     Raises ``BundleError`` for a missing path, an empty bundle, or a bundle with nothing usable.
     Broken files (malformed JSON, binary, bad YAML) are recorded with status "error" and skipped.
+    ``on_light`` is called with a partial Bundle (no metrics, no chat, no file statuses) before the
+    heavy sources are parsed, so the caller can start on the logs meanwhile (agent.sources.staged);
+    the Bundle returned is the same either way.
     """
     with collector.paused():
-        return _load(Path(path).expanduser())
+        return _load(Path(path).expanduser(), on_light)
 
 
-def _load(given: Path) -> Bundle:
+def _load(given: Path, on_light: Callable[[Bundle], None] | None = None) -> Bundle:
     refused: list[str] = []
     if given.is_file() and not is_archive(given):  # a single file is a bundle of one
         root, files = given.parent.resolve(), [given.resolve()]
@@ -41,22 +46,83 @@ def _load(given: Path) -> Bundle:
         why = f" ({len(refused)} archive entries refused: outside the bundle or links)" if refused else ""
         raise BundleError(f"bundle is empty: no files found{why}; add incident data (tickets, alerts, logs ...)",
                           file=str(given))
-    out = Collected()
     statuses: dict[str, FileStatus] = {}
-    planned: list[tuple[Detector, Sniff]] = []
+    if on_light is None:
+        out = _parse_all(_classify_all(root, files, statuses), statuses)
+    else:
+        out = _staged(root, files, statuses, on_light)
+    bundle = _assemble(root, out, [statuses[f.relative_to(root).as_posix()] for f in files] + _refused(refused))
+    if not any(s.status == "parsed" and s.records and s.format not in NAMES_ONLY for s in bundle.files):
+        raise BundleError(f"nothing usable in the bundle ({_why_nothing(bundle.files)})", file=str(given))
+    return bundle
+
+
+def _classify_all(root: Path, files: list[Path], statuses: dict[str, FileStatus]) -> list[tuple[Detector, Sniff]]:
+    planned = []
     for file in files:
         rel = file.relative_to(root).as_posix()
         status, plan = _classify(file, rel)
         statuses[rel] = status
         if plan:
             planned.append(plan)
-    planned.sort(key=lambda p: p[0].phase)  # stable: sorted path order within a phase
-    for det, sn in planned:
+    return planned
+
+
+def _parse_all(planned: list[tuple[Detector, Sniff]], statuses: dict[str, FileStatus]) -> Collected:
+    out = Collected()
+    for det, sn in sorted(planned, key=lambda p: p[0].phase):  # stable: sorted path order within a phase
         _parse_one(det, sn, out, statuses[sn.rel])
-    bundle = _assemble(root, out, [statuses[f.relative_to(root).as_posix()] for f in files] + _refused(refused))
-    if not any(s.status == "parsed" and s.records and s.format not in NAMES_ONLY for s in bundle.files):
-        raise BundleError(f"nothing usable in the bundle ({_why_nothing(bundle.files)})", file=str(given))
-    return bundle
+    return out
+
+
+def _staged(root: Path, files: list[Path], statuses: dict[str, FileStatus],
+            on_light: Callable[[Bundle], None]) -> Collected:
+    """The light sources first, then ``on_light``, then the heavy ones (see agent.sources.staged)."""
+    late = {f for f in files if deferred_sniff(f)}
+    early = [f for f in files if f not in late]
+    stage = Staged(_classify_all(root, early, statuses), _snapshot(statuses))
+
+    def parse_one(det: Detector, sn: Sniff, out: Collected) -> None:
+        _parse_one(det, sn, out, statuses[sn.rel])
+
+    stage.parse(stage.light, parse_one)
+    on_light(_partial(root, stage.out))
+    late_statuses: dict[str, FileStatus] = {}
+    stage.add(_classify_all(root, [f for f in files if f in late], late_statuses), _snapshot(late_statuses),
+              order=[f.relative_to(root).as_posix() for f in files])
+    statuses.update(late_statuses)
+    if stage.late_in_phase():
+        stage.parse(stage.heavy, parse_one)
+        if stage.consistent():
+            for plan in stage.stale():  # a yearless log dated before the chat was in: date it again
+                statuses[plan[1].rel] = stage.before[plan[1].rel].model_copy()
+                stage.parse_again(plan, parse_one)
+            return stage.in_classic_order()
+    statuses.update(_snapshot(stage.before))  # parse everything again, in the classic order
+    return _parse_all(stage.planned, statuses)
+
+
+def _snapshot(statuses: dict[str, FileStatus]) -> dict[str, FileStatus]:
+    return {rel: st.model_copy() for rel, st in statuses.items()}
+
+
+def _partial(root: Path, out: Collected) -> Bundle:
+    """What the light sources gave so far, sorted as in the final Bundle (copies: ``out`` grows on)."""
+    return Bundle(root=str(root), tickets=list(out.tickets), events=sorted(out.events, key=_event_key),
+                  alerts=sorted(out.alerts, key=_alert_key), spans=list(out.spans),
+                  changes=sorted(out.changes, key=_change_key), logs=list(out.logs), meta=out.meta or IncidentMeta())
+
+
+def _event_key(e):
+    return e.time, e.source_file, e.line or 0
+
+
+def _alert_key(a):
+    return a.starts_at, a.fingerprint
+
+
+def _change_key(c):
+    return c.time, c.source_file, c.line or 0
 
 
 def _refused(names: list[str]) -> list[FileStatus]:
@@ -128,9 +194,9 @@ def _parse_one(det: Detector, sn: Sniff, out: Collected, status: FileStatus) -> 
 
 
 def _assemble(root: Path, out: Collected, files: list[FileStatus]) -> Bundle:
-    out.events.sort(key=lambda e: (e.time, e.source_file, e.line or 0))
-    out.alerts.sort(key=lambda a: (a.starts_at, a.fingerprint))
-    out.changes.sort(key=lambda c: (c.time, c.source_file, c.line or 0))
+    out.events.sort(key=_event_key)
+    out.alerts.sort(key=_alert_key)
+    out.changes.sort(key=_change_key)
     out.chat.sort(key=lambda m: (m.time, m.channel, m.ts))
     return Bundle(root=str(root), files=files, tickets=out.tickets, events=out.events, alerts=out.alerts,
                   series=out.series, spans=out.spans, chat=out.chat, changes=out.changes, logs=out.logs,

@@ -95,12 +95,14 @@ class FileCtx:
         return f"{self.rel}:{line}" if line else self.rel
 
     def event(self, time: datetime | None, source: str, kind: str, text: str, *, line: int | None = None,
-              **extra: Any) -> Event | None:
-        """Append an Event (text redacted); events without a time are dropped (nothing to place)."""
+              scrubbed: bool = False, **extra: Any) -> Event | None:
+        """Append an Event (text redacted, unless the caller says ``scrub(text) == text`` already);
+        events without a time are dropped (nothing to place)."""
         if time is None:
             return None
         attrs = {k: str(v) for k, v in (extra.pop("attrs", None) or {}).items() if v is not None}
-        ev = Event(time=time, source=source, kind=kind, text=scrub(text)[:2000] or kind, source_file=self.rel,
+        text = text if scrubbed else scrub(text)
+        ev = Event(time=time, source=source, kind=kind, text=text[:2000] or kind, source_file=self.rel,
                    line=line, pointer=self.pointer(line), attrs=attrs, **extra)
         self.out.events.append(ev)
         return ev

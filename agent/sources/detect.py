@@ -16,6 +16,8 @@ from typing import Any, BinaryIO, Callable
 
 import yaml
 
+from agent.sources import jsondoc
+
 HEAD_BYTES = 64 * 1024
 MAX_JSON_BYTES = 512 * 1024 * 1024
 MIN_SCORE = 0.5
@@ -187,7 +189,7 @@ def _sniff_json(sn: Sniff) -> None:
         return
     text = read_text(sn.path)
     try:
-        sn.doc = unwrap(json.loads(text))
+        sn.doc = unwrap(jsondoc.loads(text))
     except json.JSONDecodeError as exc:
         sn.json_error = exc
     except RecursionError:  # thousands of nested brackets: junk, reported like malformed JSON

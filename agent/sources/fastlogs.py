@@ -77,7 +77,8 @@ class FastReader(KeyClassifier):
         self.main = None if self.json else self.state.main
         self.yearly = bool(self.main and self.main.needs_year)
         self.zcache: dict[bytes, LineInfo] = {}
-        self.twins: dict[bytes, LineInfo] = {}
+        self.twins: dict[bytes, Any] = {}
+        self.twin_hit = False  # the last key classified shared a twin's info (see KeyClassifier._new)
         self.tcs: dict[tuple, dict] = {}
         self.mcs: dict[tuple, dict] = {}
         self.clears = 0  # the miner's cache clears seen (agent/evidence/fastmine.py keeps it current)
@@ -105,6 +106,7 @@ class FastReader(KeyClassifier):
             if base is not None and (not self.yearly or base[1] == self.state.lstate.last_month):
                 sec = base[0] + ss * 1_000_000
                 value = info.tc[line[info.t0:info.t1]] = (sec, sec // 60_000_000, base[1])
+                _whole_minute(info, line, s0, base)
                 return value
         if row is None:
             row = run.row(i)
@@ -195,6 +197,8 @@ class FastReader(KeyClassifier):
         yield Run(self, lines, infos, first, lo, hi)
 
     def _infos(self, lines: list[bytes], keys: list[bytes], first: int) -> list[LineInfo]:
+        """The info of every line. A key that shares a twin's info (hex ids) is not cached: it seldom comes
+        back, and a small cache is a fast one (every line is looked up in it)."""
         cache = self.zcache
         infos = list(map(cache.get, keys))
         i = -1
@@ -203,7 +207,9 @@ class FastReader(KeyClassifier):
                 i = infos.index(None, i + 1)  # type: ignore[arg-type]
                 info = cache.get(keys[i])
                 if info is None:
-                    info = cache[keys[i]] = self._new(lines[i], keys[i], first + i)
+                    info = self._new(lines[i], keys[i], first + i)
+                    if not self.twin_hit:
+                        cache[keys[i]] = info
                 infos[i] = info
         except ValueError:
             pass
@@ -223,6 +229,19 @@ class FastReader(KeyClassifier):
                     if kind != START and i:
                         special.add(i - 1)
         return sorted(special)
+
+def _whole_minute(info: LineInfo, line: bytes, s0: int, base: tuple) -> None:
+    """A minute's second distinct second: cache all sixty (a dense log would look each up in turn).
+    Their values are what the lines would get one by one, since seconds add linearly here; keys
+    already cached keep their value (a yearless one of another month is looked up again anyway)."""
+    head, tail, tc, (m0, month) = line[info.t0:s0], line[s0 + 2:info.t1], info.tc, base
+    for ss, two in enumerate(_SECONDS):
+        sec = m0 + ss * 1_000_000
+        tc.setdefault(head + two + tail, (sec, sec // 60_000_000, month))
+
+
+_SECONDS = [b"%02d" % ss for ss in range(60)]
+
 
 def _plain(chunk: bytes, n: int) -> bool:
     """A block the fast path leaves to the plain one: NULs, CRs, ANSI codes, replacement characters, lines

@@ -41,10 +41,11 @@ def array_item_offsets(text: str, path: tuple[str, ...]) -> list[int]:
     """
     offsets: list[int] = []
     stack: list[tuple[str, str | None]] = []  # (bracket, key that opened it)
+    depth = len(path) + 1  # an item's parents: the top level, then one bracket per path key
     for m in _BRACKET.finditer(text):
         tok = m.group(2)
-        if tok in "{[":
-            if tok == "{" and stack and stack[-1][0] == "[" and _matches(stack, path):
+        if tok == "{" or tok == "[":
+            if tok == "{" and len(stack) == depth and stack[-1][0] == "[" and _matches(stack, path):
                 offsets.append(m.start(2))
             stack.append((tok, m.group(1)))
         elif stack:

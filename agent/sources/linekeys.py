@@ -61,6 +61,7 @@ class KeyClassifier:
     src: Any
     yearly: bool
     twins: dict
+    twin_hit: bool
     tcs: dict
     mcs: dict
 
@@ -71,13 +72,15 @@ class KeyClassifier:
         keys, must then agree, and hold such tokens in this key too (the exact test)."""
         folded = key.translate(_FOLD_HEX)
         hint = self.twins.get(folded)
-        if hint is not None and _fill(key, hint[1]) == hint[2] and all(_whole_masked(key, a, b) for a, b in hint[1]):
-            return hint[0]
+        if hint is not None and hint.fits(key):
+            self.twin_hit = True
+            return hint.info
+        self.twin_hit = False
         info = self._classify(line, key, lineno)
         if info.kind == FAST and hint is None:
             spans = [m.span() for m in _HEX_TOKEN.finditer(key) if _whole_masked(key, *m.span())]
             if spans:
-                self.twins[folded] = (info, spans, _fill(key, spans))
+                self.twins[folded] = _Twin(info, key, spans)
         return info
 
     def _classify(self, line: bytes, key: bytes, lineno: int) -> LineInfo:
@@ -206,19 +209,20 @@ def _dyn_level(info: LineInfo, text: str, span: tuple[int, int], levels: _Levels
 
 
 class _Levels(dict):
-    """bytes of a status or PRI -> level, filled on first sight."""
+    """bytes of a status or PRI -> level, filled on first sight; ``top``: the highest rank it can give;
+    ``monotone``: a greater value never has a lower rank."""
 
-    def __init__(self, fn: Any):
+    def __init__(self, fn: Any, top: int, monotone: bool):
         super().__init__()
-        self.fn = fn
+        self.fn, self.top, self.monotone = fn, top, monotone
 
     def __missing__(self, raw: bytes) -> str:
         level = self[raw] = self.fn(int(raw))
         return level
 
 
-_STATUS_LEVELS = _Levels(lambda status: "error" if status >= 500 else "warning" if status >= 400 else "info")
-_PRI_LEVELS = _Levels(lambda pri: SYSLOG_SEVERITY[pri % 8])
+_STATUS_LEVELS = _Levels(lambda status: "error" if status >= 500 else "warning" if status >= 400 else "info", 3, True)
+_PRI_LEVELS = _Levels(lambda pri: SYSLOG_SEVERITY[pri % 8], 4, False)  # ranks as agent.evidence.logs._LEVEL_RANK
 
 # A token the masker (agent/evidence/drain.py) replaces whole whatever its letters and digits: a whole
 # token (between separators) of hex digits with at least one letter and one digit, not 'abc1' (three
@@ -236,7 +240,41 @@ def _whole_masked(key: bytes, a: int, b: int) -> bool:
     return not (token[:4].isdigit() and key[a - 1:a] == b" " and key[:a].rstrip(b" ")[-3:-2] == b":")
 
 
-_FOLD_HEX = bytes.maketrans(b"abcdef", b"000000")  # a hint only: the exact test is _fill + _whole_masked
+_FOLD_HEX = bytes.maketrans(b"abcdef", b"000000")  # a hint only: the exact test is _Twin.fits
+
+
+class _Twin:
+    """A classified key with whole-masked hex tokens at ``spans``. ``fits(key)``, for a key of the same
+    folded form (``_FOLD_HEX``, how twins are looked up): the key equals this one outside the spans and
+    holds whole-masked tokens in them, i.e. ``_fill(key, spans) == _fill(self key, spans)`` and
+    ``_whole_masked(key, a, b)`` for each span. Without building either: ``startswith`` at an offset,
+    and since the folded forms agree, a span holds only '0' (digit-blind) and a-f, so the masker's
+    test is a count of zeros (a letter and a digit, not three or more letters then one digit). The
+    ctime-year test looks left of a token, where the two keys agree (or both hold hex): worked out once."""
+
+    __slots__ = ("info", "size", "segments", "spans")
+
+    def __init__(self, info: LineInfo, key: bytes, spans: list[tuple[int, int]]):
+        self.info, self.size = info, len(key)
+        self.segments, pos = [], 0
+        for a, b in spans:
+            self.segments.append((pos, key[pos:a]))
+            pos = b
+        self.segments.append((pos, key[pos:]))
+        self.spans = [(a, b, key[a - 1:a] == b" " and key[:a].rstrip(b" ")[-3:-2] == b":") for a, b in spans]
+
+    def fits(self, key: bytes) -> bool:
+        if len(key) != self.size:
+            return False
+        for pos, segment in self.segments:
+            if not key.startswith(segment, pos):
+                return False
+        for a, b, ctime in self.spans:
+            zeros = key.count(b"0", a, b)
+            if not 0 < zeros < b - a or zeros == 1 and b - a >= 4 and key[b - 1] == 48 \
+                    or ctime and key.startswith(b"0000", a):
+                return False
+        return True
 
 
 def _fill(key: bytes, spans: list[tuple[int, int]]) -> bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 
 from agent.models import MetricSeries
 from agent.points import micros, remember
+from agent.sources import numcolumn
 from agent.sources.context import FileCtx
 from agent.sources.detect import Detector, Sniff, items_of
 from agent.sources.logfields import otlp_attrs
@@ -40,36 +42,58 @@ def with_gaps(points: list[Point]) -> list[Point]:
     return _gapped([t for t, _ in points], us, [v for _, v in points], _nan_array([v for _, v in points]))[0]
 
 
-def _gapped(times: list[datetime], t_us: np.ndarray, vals: list[float | None],
-            v: np.ndarray) -> tuple[list[Point], np.ndarray, np.ndarray]:
-    """``with_gaps`` on parallel columns: times, their epoch microseconds, values and values as an array
-    (NaN for None). Returns the points and their two arrays. Steps are compared in float seconds
-    exactly as ``timedelta.total_seconds`` gives them."""
+@dataclass(frozen=True, slots=True)
+class _GapPlan:
+    """Where ``with_gaps`` sorts a time column and inserts gaps: it depends on the times alone, so the
+    series of one file that share a column share its plan."""
+
+    order: list[int] | None  # the stable sort, when the column is not sorted
+    times: list[datetime]  # sorted
+    t_us: np.ndarray  # sorted
+    gaps: list[int]  # a gap point goes between sorted points i and i + 1
+    mids: list[datetime]
+    mid_us: list[int]
+
+
+def _gap_plan(times: list[datetime], t_us: np.ndarray) -> _GapPlan:
+    """Steps are compared in float seconds exactly as ``timedelta.total_seconds`` gives them."""
     n = len(t_us)
+    order = None
     if n > 1 and bool((t_us[1:] < t_us[:-1]).any()):
-        order = np.argsort(t_us, kind="stable")
-        t_us, v = t_us[order], v[order]
-        times, vals = [times[i] for i in order.tolist()], [vals[i] for i in order.tolist()]
-    points = list(zip(times, vals))
-    if n < 3:
-        return points, t_us, v
-    if int(t_us[-1]) - int(t_us[0]) < 2**53:  # exact in float64: numpy divides as Python would
-        steps = np.diff(t_us) / 1_000_000
-    else:  # absurd spans (year 1 to 9999): Python's int division keeps total_seconds' rounding
-        flat = t_us.tolist()
-        steps = np.array([(b - a) / 1_000_000 for a, b in zip(flat, flat[1:])])
-    step = float(np.median(steps))
-    gaps = np.flatnonzero(steps > 2 * step).tolist() if step > 0 else []  # between point i and i + 1
-    if not gaps:
-        return points, t_us, v
+        sort = np.argsort(t_us, kind="stable")
+        order, t_us = sort.tolist(), t_us[sort]
+        times = [times[i] for i in order]
+    gaps: list[int] = []
+    if n >= 3:
+        if int(t_us[-1]) - int(t_us[0]) < 2**53:  # exact in float64: numpy divides as Python would
+            steps = np.diff(t_us) / 1_000_000
+        else:  # absurd spans (year 1 to 9999): Python's int division keeps total_seconds' rounding
+            flat = t_us.tolist()
+            steps = np.array([(b - a) / 1_000_000 for a, b in zip(flat, flat[1:])])
+        step = float(np.median(steps))
+        gaps = np.flatnonzero(steps > 2 * step).tolist() if step > 0 else []
     mids = [times[i] + (times[i + 1] - times[i]) / 2 for i in gaps]
+    return _GapPlan(order, times, t_us, gaps, mids, [micros(m) for m in mids])
+
+
+def _gapped(times: list[datetime], t_us: np.ndarray, vals: list[float | None], v: np.ndarray,
+            plan: _GapPlan | None = None) -> tuple[list[Point], np.ndarray, np.ndarray]:
+    """``with_gaps`` on parallel columns: times, their epoch microseconds, values and values as an array
+    (NaN for None). Returns the points and their two arrays. ``plan`` is ``_gap_plan(times, t_us)``."""
+    plan = plan or _gap_plan(times, t_us)
+    t_us = plan.t_us
+    if plan.order is not None:
+        t_us, v, vals = t_us.copy(), v[plan.order], [vals[i] for i in plan.order]  # copy: its own, as before
+    points = list(zip(plan.times, vals))
+    if not plan.gaps:
+        return points, t_us, v
     out: list[Point] = []
-    for i, last, mid in zip(gaps, [-1, *gaps], mids):
+    for i, last, mid in zip(plan.gaps, [-1, *plan.gaps], plan.mids):
         out += points[last + 1:i + 1]
         out.append((mid, None))
-    out += points[gaps[-1] + 1:]
-    at = np.array(gaps) + 1
-    return out, np.insert(t_us, at, [micros(m) for m in mids]), np.insert(v, at, np.nan)
+    out += points[plan.gaps[-1] + 1:]
+    at = np.array(plan.gaps) + 1
+    return out, np.insert(t_us, at, plan.mid_us), np.insert(v, at, np.nan)
 
 
 def _nan_array(vals: list[float | None]) -> np.ndarray:
@@ -132,6 +156,8 @@ class _Times(dict):
     def __init__(self) -> None:
         super().__init__()
         self.runs: dict[tuple, tuple[list[datetime], np.ndarray] | None] = {}
+        self.plans: dict[int, tuple[np.ndarray, _GapPlan]] = {}  # id of a column's array -> its plan
+        self.last: tuple[tuple, tuple[list[datetime], np.ndarray] | None] | None = None
 
     def __missing__(self, raw: Any) -> tuple[datetime | None, int]:
         self[raw] = hit = _time(raw)
@@ -142,6 +168,8 @@ class _Times(dict):
 
     def column(self, raws: tuple) -> tuple[list[datetime], np.ndarray] | None:
         """The times of a whole column, or None when one of them is not a time."""
+        if self.last is not None and self.last[0] == raws:  # the usual case: the previous series' column
+            return self.last[1]
         try:
             known = raws in self.runs
         except TypeError:  # a list or dict where a time should be: the general loop skips that pair
@@ -150,7 +178,16 @@ class _Times(dict):
             hits = [self.get_one(raw) for raw in raws]
             ok = all(t is not None for t, _ in hits)
             self.runs[raws] = ([t for t, _ in hits], _frozen([u for _, u in hits])) if ok else None
-        return self.runs[raws]
+        self.last = (raws, self.runs[raws])
+        return self.last[1]
+
+
+    def plan(self, column: tuple[list[datetime], np.ndarray]) -> _GapPlan:
+        """The gap plan of a column ``column()`` returned (its array is kept, so its id stays its own)."""
+        hit = self.plans.get(id(column[1]))
+        if hit is None or hit[0] is not column[1]:
+            hit = self.plans[id(column[1])] = (column[1], _gap_plan(*column))
+        return hit[1]
 
 
 def _frozen(us: list[int]) -> np.ndarray:
@@ -170,26 +207,29 @@ _KEYABLE = (float, int, str)  # bool is an int but never a time; lists and dicts
 def _fast_points(pairs: Any, times: _Times) -> tuple[list[Point], np.ndarray, np.ndarray, int] | None:
     """``_prom_points`` for the usual shape (every pair a [time, value] list, every time valid) with
     C-level loops; None for anything else, which the general loop handles."""
-    if not isinstance(pairs, list) or not pairs or set(map(type, pairs)) != {list} or set(map(len, pairs)) != {2}:
+    if not isinstance(pairs, list) or not pairs or set(map(type, pairs)) != {list}:
         return None
-    raw_t, raw_v = zip(*pairs)
+    try:  # as _prom_points reads them: pair[0] and pair[1] of pairs of two or more
+        raw_t, raw_v = zip(*pairs)
+    except ValueError:  # some pair is shorter (or every pair longer): the general loop
+        return None
     column = times.column(raw_t)
     if column is None:
         return None
+    decoded = numcolumn.decode(raw_v)  # all of float() in one orjson parse, when it gives the same
+    if decoded is not None:
+        return *_gapped(column[0], column[1], decoded[0], decoded[1], times.plan(column)), decoded[2]
     try:
         vals: list[float | None] = list(map(float, raw_v))
     except (TypeError, ValueError):
         vals = [to_value(x) for x in raw_v]
-        v = _nan_array(vals)
-    else:
-        v = np.array(vals, dtype=np.float64)
-        bad = ~np.isfinite(v)
-        if bad.any():
-            v[bad] = np.nan
-            for i in np.flatnonzero(bad).tolist():
-                vals[i] = None
-    non_finite = vals.count(None)
-    return *_gapped(column[0], column[1], vals, v), non_finite
+        return *_gapped(column[0], column[1], vals, _nan_array(vals), times.plan(column)), vals.count(None)
+    v = np.array(vals, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(v)).tolist()  # NaN and Inf: gaps, as to_value makes them
+    v[bad] = np.nan
+    for i in bad:
+        vals[i] = None
+    return *_gapped(column[0], column[1], vals, v, times.plan(column)), len(bad)
 
 
 def _prom_points(pairs: Any, times: _Times) -> tuple[list[Point], np.ndarray, np.ndarray, int]:

@@ -111,10 +111,12 @@ def _messages(ctx: FileCtx, msgs: list[dict], path: tuple[str, ...], channel: st
         user = m.get("user") or m.get("bot_id")
         name = ctx.out.users.get(user or "") or m.get("user_name") or m.get("username") or \
             ref_name(m.get("user_profile")) or user
-        text = scrub(clean_text(_text(m), ctx.out.users))
+        raw = clean_text(_text(m), ctx.out.users)
+        text = scrub(raw)
         ctx.out.chat.append(ChatMessage(ts=m["ts"], time=time, channel=channel, user=user, user_name=name, text=text,
                                         source_file=ctx.rel, line=line))
-        ctx.event(time, "chat", "chat", text or "(no text)", line=line, actor=name,
+        # scrub returns its argument itself when nothing needs redacting: then scrubbing again is a no-op
+        ctx.event(time, "chat", "chat", text or "(no text)", line=line, actor=name, scrubbed=text is raw and bool(text),
                   key=f"slack:{channel}:{m['ts']}", attrs={"ts": m["ts"], "channel": channel})
         count += 1
     return count

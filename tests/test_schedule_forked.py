@@ -1,0 +1,156 @@
+"""Work forked aside (log miners during the load, the chat lint): same answers, in-process fallbacks."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from agent import evidence
+from agent.api import run_postmortem
+from agent.evidence import forked, parallel, schedule
+from agent.sources import load_bundle
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "conn-pool-exhaustion"
+PARENT = os.getpid()
+
+
+def _pid_and(x):
+    return os.getpid(), x
+
+
+def _fails(x):
+    raise KeyError(f"bad {x}")
+
+
+def _dies_in_child(x):
+    if os.getpid() != PARENT:
+        os._exit(3)
+    return x * 2
+
+
+def _unpicklable(x):
+    return (lambda: x) if os.getpid() != PARENT else x
+
+
+def test_a_child_runs_forked_and_returns_its_answer():
+    child = forked.Child(_pid_and, 21)
+    pid, value = child.result()
+    assert value == 21 and pid != PARENT
+
+
+@pytest.mark.parametrize("fn", [_dies_in_child, _unpicklable, _fails])
+def test_a_child_without_a_usable_answer_is_lost(fn):
+    with pytest.raises(forked.ChildLost):
+        forked.Child(fn, 5).result()
+
+
+def test_a_miners_exception_is_raised_here_with_this_process_traceback(monkeypatch):
+    bundle = load_bundle(FIXTURE)
+    monkeypatch.setattr(parallel, "worth_it", lambda paths: 2)
+    monkeypatch.setattr(parallel, "analyze", lambda sources, window: _fails("mining"))
+    with pytest.raises(KeyError, match="bad mining") as info:
+        evidence.build(bundle)
+    assert any(entry.name == "_fails" for entry in info.traceback)
+
+
+def test_miners_are_niced_children(monkeypatch):
+    bundle = load_bundle(FIXTURE)
+    monkeypatch.setattr(parallel, "_mine", lambda sources, window: [os.nice(0)] * len(sources))
+    job = parallel.start(bundle.logs, window=parallel.Window(), workers=1)
+    assert {n for _, c in job.children for n in c.result()} == {os.nice(0) + parallel.MINER_NICE}
+
+
+def test_no_fork_while_a_thread_runs():
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert not forked.can_fork()
+        assert parallel.worth_it(["a", "b"]) == 0
+    finally:
+        stop.set()
+        t.join()
+
+
+def test_closing_stops_a_running_child():
+    child = forked.Child(threading.Event().wait)  # never answers
+    child.close()
+    child.close()
+    with pytest.raises(forked.ChildLost):
+        child.result()
+
+
+def test_shares_balance_bytes_biggest_first(tmp_path):
+    sizes = [30, 29, 25, 8, 1]
+    sources = []
+    for i, n in enumerate(sizes):
+        (tmp_path / f"{i}.log").write_bytes(b"x" * n)
+        sources.append(type("S", (), {"abs_path": str(tmp_path / f"{i}.log")}))
+    assert parallel.shares(sources, 2) == [[0, 3, 4], [1, 2]]
+    assert parallel.shares(sources, 9) == [[0], [1], [2], [3], [4]]
+
+
+def _force(monkeypatch, starts: list) -> None:
+    monkeypatch.setattr(parallel, "worth_it", lambda paths: 2)
+    real = parallel.start
+    monkeypatch.setattr(parallel, "start", lambda *a, **k: starts.append(real(*a, **k)) or starts[-1])
+
+
+def test_mining_started_during_the_load_is_adopted(monkeypatch):
+    base = evidence.build(load_bundle(FIXTURE))
+    starts: list = []
+    _force(monkeypatch, starts)
+    bundle, job = schedule.load_and_mine(FIXTURE)
+    assert job is not None and starts == [job]
+    pack = evidence.build(bundle, mining=job)
+    assert starts == [job]  # no second start: the early job mined exactly this bundle's logs
+    assert pack.model_dump_json() == base.model_dump_json()
+
+
+def test_a_job_for_other_logs_is_stopped_and_mined_afresh(monkeypatch):
+    bundle = load_bundle(FIXTURE)
+    base = evidence.build(bundle)
+    starts: list = []
+    _force(monkeypatch, starts)
+    stale = parallel.start(bundle.logs[:1], window=parallel.Window(), workers=2)
+    pack = evidence.build(bundle, mining=stale)
+    assert len(starts) == 2 and all(c._proc is None for _, c in stale.children)  # stopped, reaped
+    assert pack.model_dump_json() == base.model_dump_json()
+
+
+def test_a_failed_load_stops_the_miners(monkeypatch):
+    from agent.errors import BundleError
+    from agent.sources import bundle as bundle_mod
+
+    starts: list = []
+    _force(monkeypatch, starts)
+
+    def broken(*a, **k):
+        raise BundleError("late failure")
+
+    real_parse = bundle_mod._parse_one
+    parsed: list = []
+
+    def parse_one(det, sn, out, status):
+        if starts:  # the miners have started: fail on the first heavy file
+            broken()
+        parsed.append(sn.rel)
+        real_parse(det, sn, out, status)
+
+    monkeypatch.setattr(bundle_mod, "_parse_one", parse_one)
+    with pytest.raises(BundleError):
+        schedule.load_and_mine(FIXTURE)
+    assert starts and all(c._proc is None for _, c in starts[0].children)
+
+
+def test_draft_with_the_miners_forked_during_the_load_is_identical(monkeypatch):
+    plain = run_postmortem(FIXTURE)
+    assert plain.chat_flags
+    starts: list = []
+    _force(monkeypatch, starts)
+    early = run_postmortem(FIXTURE)
+    assert len(starts) == 1 and starts[0].children  # forked once, from the light stage of the load
+    assert early.model_dump_json() == plain.model_dump_json()
