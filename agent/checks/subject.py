@@ -54,6 +54,12 @@ SKIP = {
 # Role words that also name software: "the Kubernetes operator", "Workflow Manager", "Django admin".
 SOFTWARE_ROLES = {"operator", "manager", "admin", "administrator", "reviewer", "committer", "responder",
                   "commander", "approver", "controller", "deployer", "releaser"}
+# Heads that name software alone ("the worker crashed", "the SSM agent") but a person after a trade or
+# desk word: "a support agent", "an IT worker", "the night-shift controller", "the IT manager".
+COMPOUND_HEADS = {"agent", "worker", "controller", "rep", "manager", "operator", "admin"}
+HUMAN_TRADES = {"support", "it", "helpdesk", "help-desk", "service", "customer-service", "call-center",
+                "call-centre", "maintenance", "field", "night-shift", "day-shift", "shift", "desk", "ticketing",
+                "booking", "sales", "travel", "gate", "dock", "warehouse", "traffic", "floor", "bank", "care"}
 PASSIVE = {"be", "been", "being", "is", "are", "was", "were", "get", "gets", "got"}
 AUX_START = re.compile(r"(was|were|is|are|has|have|had|been|be|did|didn't|never|failed|forgot|should|could|would)\b", re.I)
 SUBORDINATORS = {"that", "which", "because", "when", "while", "if", "as", "since", "after", "before", "until"}
@@ -244,6 +250,8 @@ def _head_class(toks: list[Token], i: int, people: frozenset[str]) -> str:
             return "generic"
         if cls != "thing":
             return cls
+        if _human_compound(toks, i):
+            return "person"
         inner = [classify(t, people) for t in toks[start:i] if not t.low.endswith("'s")]
         if "person" in inner:
             return "team" if toks[i].low in {"team", "teams"} else "person"
@@ -252,6 +260,11 @@ def _head_class(toks: list[Token], i: int, people: frozenset[str]) -> str:
             continue
         return cls
     return "thing"
+
+
+def _human_compound(toks: list[Token], i: int) -> bool:
+    """"A support agent", "an IT worker": an ambiguous head made human by the word before it."""
+    return i > 0 and _singular(toks[i].low).removesuffix("s") in COMPOUND_HEADS and toks[i - 1].low in HUMAN_TRADES
 
 
 def _bare_subject_name(toks: list[Token], i: int) -> bool:
