@@ -1,14 +1,14 @@
 """Blameless linter vs alex on labelled sentences: precision/recall on "blameful", false flags on "blameless".
 
     python benchmarks/bench_blameless.py [DATASET.jsonl ...] [--alex-dir benchmarks/_node] [--install-alex]
-    python benchmarks/bench_blameless.py benchmarks/heldout*_blameless.jsonl --summary
+    python benchmarks/bench_blameless.py benchmarks/heldout*_blameless.jsonl --summary [--no-learned]
     python benchmarks/bench_blameless.py --chat benchmarks/_data/bundle_1000000/slack-history.json
 
 Each dataset line is {"text": ..., "label": "blameful"|"blameless"}. The default dataset is
 ../shared/data/blameless_dev.jsonl (read in place, never copied). A sentence counts as flagged by
-our linter when it has an error- or warning-severity finding (the `errors only` row counts errors
-alone); by alex when alex reports any message. alex runs with node from --alex-dir; --install-alex
-runs `npm install alex` there first. --summary prints one line per dataset plus the combined
+our linter when it has an error- or warning-severity finding (the `errors only` column counts errors
+alone; `--no-learned` is the rules without the learned check); by alex when alex reports any
+message. alex runs with node from --alex-dir; --install-alex runs `npm install alex` there first. --summary prints one line per dataset plus the combined
 numbers; --chat times flag_chat on a Slack export with and without the rule prefilter (same run,
 so the ratio is meaningful on a noisy machine) and checks that both give the same flags.
 """
@@ -47,7 +47,7 @@ def ours(rows: list[dict], severities: tuple[str, ...], config: dict | None = No
     return [any(f.severity in severities for f in lint_text(r["text"], config=config)) for r in rows]
 
 
-LEARNED = {"enable": ["blame-model"]}
+RULES_ONLY = {"disable": ["blame-model"]}
 
 
 def alex(rows: list[dict], alex_dir: Path) -> list[bool] | None:
@@ -110,12 +110,12 @@ def table(name: str, rows: list[dict], columns: dict[str, dict | None]) -> str:
     return "\n".join(out)
 
 
-def summary(paths: list[Path], learned: bool = False) -> None:
+def summary(paths: list[Path], learned: bool = True) -> None:
     """One line per dataset, then all of them together."""
     total = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
     for path in paths:
         rows = load(path)
-        s = scores(rows, ours(rows, ("error", "warning"), LEARNED if learned else None))
+        s = scores(rows, ours(rows, ("error", "warning"), None if learned else RULES_ONLY))
         total = {k: total[k] + s[k] for k in total}
         print(_line(path.name, s))
     tp, fp, fn, tn = (total[k] for k in ("tp", "fp", "fn", "tn"))
@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--install-alex", action="store_true")
     ap.add_argument("--misses", action="store_true", help="print the sentences we get wrong")
     ap.add_argument("--summary", action="store_true", help="one line per dataset plus the combined numbers")
-    ap.add_argument("--learned", action="store_true", help="--summary with the learned check on (lint --learned)")
+    ap.add_argument("--no-learned", dest="learned", action="store_false",
+                    help="--summary with the rules alone (lint --no-learned)")
     ap.add_argument("--chat", type=Path, help="time flag_chat on this Slack export instead")
     args = ap.parse_args(argv)
     if args.chat:
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         columns = {
             "postmortem lint": scores(rows, flagged),
             "(errors only)": scores(rows, ours(rows, ("error",))),
-            "lint --learned": scores(rows, ours(rows, ("error", "warning"), LEARNED)),
+            "lint --no-learned": scores(rows, ours(rows, ("error", "warning"), RULES_ONLY)),
             "alex": scores(rows, alex_flags) if alex_flags is not None else None,
         }
         print(table(path.name, rows, columns))

@@ -85,7 +85,7 @@ def has_errors(findings: list[LintFinding]) -> bool:
 
 def clean_postmortem(pm: Postmortem) -> Postmortem:
     """Rewrite or drop blameful sentences in every prose field; record findings in pm.lint_findings."""
-    cfg = make_config({"people": _people(pm)})
+    cfg = make_config({"people": _people(pm), "disable": ["blame-model"]})  # drafts: rules only, reproducible
     data = pm.model_dump(mode="json")
     found: list[LintFinding] = []
     for slot in prose_slots(data):
@@ -156,7 +156,7 @@ def flag_chat(messages: list[ChatMessage], evidence_ids: dict[str, str] | None =
     """Blameful chat remarks for the reviewer. ``evidence_ids`` maps Slack ts -> evidence id."""
     people = {n for m in messages for n in (m.user_name, m.user) if n}
     # Only error hits become flags, so the info-level naming rule is not even run on chat.
-    cfg = make_config({"people": sorted(person_names(people)), "disable": ["named-individual"]})
+    cfg = make_config({"people": sorted(person_names(people)), "disable": ["named-individual", "blame-model"]})
     ids = evidence_ids or {}
     flags: list[ChatFlag] = []
     for msg in messages:

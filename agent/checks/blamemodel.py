@@ -21,6 +21,15 @@ HUMAN = frozenset({"person", "team", "generic", "they"})
 # Talk about blame itself ("looking for someone to blame", "human error is where the inquiry starts"):
 # the rules read these closely; the model abstains.
 META = re.compile(r"(?i)\b(?:blam\w*|scapegoat\w*|human error|hindsight|just culture|punish\w*|blameless)\b")
+# The blameless framings themselves: what the system did not give people ("responders had no way to
+# see ...", "the operator didn't have a way to check ...") and the substitution test ("anyone could have
+# made the same mistake"). The model abstains on them.
+SYSTEM_FRAMING = re.compile(
+    r"(?i)\b(?:did\s*n[o']?t have|had no|have no|has no|lacked|lacks|(?:was|were)(?:n't| not| never) given|"
+    r"had nothing|no way)\s+(?:(?:a|an|any|the|enough|clear|good|reliable|easy|quick|simple)\s+)*"
+    r"(?:way|means|tools?|tooling|visibility|signal|alert|indication|warning|context|runbook|dashboard|"
+    r"view|insight|information|guardrails?|safeguards?|check|prompt|confirmation)\b"
+    r"|\b(?:could|would|might)\s+(?:easily\s+|just as easily\s+|also\s+)?have\s+(?:made|done|taken)\s+the\s+same\b")
 DETERMINERS = frozenset({"any", "every", "no", "each"})  # "every thread", "no change": not people
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "blame_model.npz"
 BUCKETS = 1 << 20
@@ -54,7 +63,7 @@ def _hashed(grams: list[str]) -> dict[int, float]:
 
 def has_people(text: str) -> bool:
     """A person, role, team or generic human in the sentence: the gate before the model may speak."""
-    if META.search(text) or not _maybe_people(text):
+    if META.search(text) or SYSTEM_FRAMING.search(text) or not _maybe_people(text):
         return False
     toks = [t for t in subject.tokens(text) if not _glued_at(text, t.start)]
     return any(subject.classify(t) in HUMAN and _acts(toks, i) for i, t in enumerate(toks) if t.low not in DETERMINERS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from agent.errors import BundleError
 
 RULES_FILE = subject.DATA_DIR / "blameless_rules.yaml"
 SEVERITIES = ("error", "warning", "info")
-OPT_IN = frozenset({"blame-model"})  # off unless a config enables it (`enable: [blame-model]`, lint --learned)
+OPT_IN: frozenset[str] = frozenset()  # rules off unless a config enables them (blame-model is on since round 5)
 NOT_A_NAME_BEFORE = {"st", "san", "santa", "saint", "los", "las", "lake", "mount", "port", "fort", "new"}
 ROLE_HANDLE = re.compile(r"team|squad|group|oncall|on-call|engineer|manager|lead|vp|director|eng$|ops|sre|bot", re.I)
 
@@ -177,6 +177,8 @@ def match_sentence(sentence: str, cfg: LintConfig, *, names_ok: bool = False, pr
         return []  # most sentences: no rule can fire, so no need to ask whether it critiques blame
     if any(p.search(sentence) for p in critique_patterns()):
         return []  # talk about blame that rejects it (agent/data/blame_critique.yaml)
+    if chat := subject.chat_names(sentence):
+        cfg = replace(cfg, people=cfg.people | chat)
     hits: list[Hit] = []
     covered = False  # a specific rule blames at error severity, before any config: the back-up stays silent
     live = _live_rules(allowed) if allowed is not None else None

@@ -21,8 +21,8 @@ def lint(
     strict: bool = typer.Option(False, "--strict", help="exit 3 when any error-severity finding remains"),
     config: Path | None = typer.Option(None, "--config", help="YAML: disable: [rule ids], severity: {rule: level}, "
                                        "people: [names], enable: [blame-model]"),
-    learned: bool = typer.Option(False, "--learned", help="also run the learned check (rule blame-model): more "
-                                 "recall on blame no rule names, more false flags; see the README"),
+    learned: bool = typer.Option(True, "--learned/--no-learned", help="the learned check (rule blame-model, on by "
+                                 "default): --no-learned runs the rules alone; see the README"),
 ) -> None:
     """Find blameful language (person as cause, human error, counterfactuals, judgement, minimisers,
     people-remedies, blame questions, names, team finger-pointing) and suggest rewrites.
@@ -36,9 +36,9 @@ def lint(
     from agent.checks.ruleset import load_config, make_config
 
     cfg = load_config(config) if config else None
-    if learned:
+    if not learned:
         base = cfg or make_config(None)
-        cfg = replace(base, disabled=base.disabled - {"blame-model"})
+        cfg = replace(base, disabled=base.disabled | {"blame-model"})
     text, name = _read(file)
     if _is_json(name, text):
         try:
