@@ -87,7 +87,7 @@ def test_a_lazy_pattern_behaves_like_the_compiled_one():
         compiled_now("(unclosed")
 
 
-CHAT = make_config({"people": ["dana kim"], "disable": ["named-individual"]})
+CHAT = make_config({"people": ["dana kim"], "disable": ["named-individual", "blame-model"]})  # as flag_chat
 LEARNED = make_config({"enable": ["blame-model"], "disable": ["named-individual"]})
 
 
