@@ -192,10 +192,24 @@ def sentences(prepared: Prepared) -> list[Sentence]:
     for m in SPLIT.finditer(text):
         if "\n" not in m.group() and ABBREV.search(text[max(0, m.start() - 8):m.start()]):
             continue
+        if _quoted_question(text, m) or _initial(text, m):
+            continue
         _add(out, text, start, m.start(), prepared)
         start = m.end()
     _add(out, text, start, len(text), prepared)
     return out
+
+
+def _quoted_question(text: str, m: re.Match) -> bool:
+    """A quoted question inside a sentence: "Asking 'why didn't they see it?' is the wrong question"."""
+    return m.group()[:1] in "\"”'" and text[m.start() - 1] in "?!" and text[m.end():m.end() + 1].islower()
+
+
+def _initial(text: str, m: re.Match) -> bool:
+    """A name's initial, not a sentence end: "the on-call engineer, J. Moreno, ..."."""
+    before = text[max(0, m.start() - 3):m.start()]
+    return m.group() == " " and re.fullmatch(r"(^|.*[\s(,])[A-HJ-Z]\.", before) is not None \
+        and text[m.end():m.end() + 1].isupper()
 
 
 def _add(out: list[Sentence], text: str, start: int, end: int, prepared: Prepared) -> None:
