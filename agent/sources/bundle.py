@@ -13,6 +13,7 @@ from agent.models import Bundle, FileStatus, IncidentMeta
 from agent.sources.archive import is_archive, open_bundle
 from agent.sources.context import Collected, FileCtx
 from agent.sources.detect import Detector, Sniff, keys_of, sniff
+from agent.sources.logs import count_lines
 from agent.sources.registry import REGISTRY
 from agent.sources.staged import Staged, deferred_sniff
 
@@ -85,8 +86,10 @@ def _staged(root: Path, files: list[Path], statuses: dict[str, FileStatus],
     def parse_one(det: Detector, sn: Sniff, out: Collected) -> None:
         _parse_one(det, sn, out, statuses[sn.rel])
 
+    stage.out.uncounted = {}
     stage.parse(stage.light, parse_one)
     on_light(_partial(root, stage.out))
+    _count_later(stage.out, statuses)
     late_statuses: dict[str, FileStatus] = {}
     stage.add(_classify_all(root, [f for f in files if f in late], late_statuses), _snapshot(late_statuses),
               order=[f.relative_to(root).as_posix() for f in files])
@@ -100,6 +103,17 @@ def _staged(root: Path, files: list[Path], statuses: dict[str, FileStatus],
             return stage.in_classic_order()
     statuses.update(_snapshot(stage.before))  # parse everything again, in the classic order
     return _parse_all(stage.planned, statuses)
+
+
+def _count_later(out: Collected, statuses: dict[str, FileStatus]) -> None:
+    """The line counts the light parse left for later (log files), as ``_parse_one`` records them."""
+    later, out.uncounted = out.uncounted or {}, None
+    for rel, path in later.items():
+        status = statuses[rel]
+        if status.status == "parsed":
+            status.records = count_lines(path)
+            if status.records == 0:
+                status.reason = "recognised, but held no usable records"
 
 
 def _snapshot(statuses: dict[str, FileStatus]) -> dict[str, FileStatus]:

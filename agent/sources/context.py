@@ -35,6 +35,7 @@ class Collected:
     channels: dict[str, str] = field(default_factory=dict)  # chat channel id -> name
     tz: tzinfo = UTC
     tz_name: str | None = None
+    uncounted: dict[str, Path] | None = None  # staged load: log files whose lines it counts later (rel -> path)
 
     def reference_time(self) -> datetime | None:
         """When the incident happened, from what is parsed so far: incident.yaml, tickets, then anything."""

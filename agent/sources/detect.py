@@ -16,7 +16,7 @@ from typing import Any, BinaryIO, Callable
 
 import yaml
 
-from agent.sources import jsondoc
+from agent.sources import jsondoc, promtext
 
 HEAD_BYTES = 64 * 1024
 MAX_JSON_BYTES = 512 * 1024 * 1024
@@ -188,6 +188,9 @@ def _sniff_json(sn: Sniff) -> None:
     if _sniff_jsonl(sn):
         return
     text = read_text(sn.path)
+    sn.doc = promtext.skeleton(text)  # a Prometheus matrix with its points left as text, when exact
+    if sn.doc is not None:
+        return
     try:
         sn.doc = unwrap(jsondoc.loads(text))
     except json.JSONDecodeError as exc:

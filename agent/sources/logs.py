@@ -180,7 +180,7 @@ def parse_text(sn: Sniff, ctx: FileCtx) -> int:
     ctx.format = f"log.{shape.id}"
     ctx.out.logs.append(LogSource(path=sn.rel, abs_path=str(sn.path), format=shape.id, service=service_for(sn.rel),
                                   year=year, timezone=ctx.out.tz_name))
-    return count_lines(sn.path)
+    return _lines_of(sn, ctx)
 
 
 def _year(sn: Sniff, ctx: FileCtx, shape: Shape) -> int:
@@ -257,6 +257,15 @@ def _add_source(sn: Sniff, ctx: FileCtx, fmt: str) -> int:
     first = logfields.first_zoneless_line(sn.path, fmt, ctx.out.tz)
     if first:
         ctx.warn_zoneless(first)
+    return _lines_of(sn, ctx)
+
+
+def _lines_of(sn: Sniff, ctx: FileCtx) -> int:
+    """The file's line count; or 1 for now when the staged load counts it later, once the log miners
+    run (``Collected.uncounted``, agent.sources.bundle): reading every log here would delay them."""
+    if ctx.out.uncounted is not None:
+        ctx.out.uncounted[sn.rel] = sn.path
+        return 1
     return count_lines(sn.path)
 
 

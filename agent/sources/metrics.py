@@ -22,6 +22,7 @@ from agent.sources import numcolumn
 from agent.sources.context import FileCtx
 from agent.sources.detect import Detector, Sniff, items_of
 from agent.sources.logfields import otlp_attrs
+from agent.sources.promtext import Column
 from agent.sources.timeparse import parse_any
 
 Point = tuple[datetime, float | None]
@@ -138,7 +139,12 @@ def parse_prom(sn: Sniff, ctx: FileCtx) -> int:
     times = _Times()
     for r in results:
         pairs = (r.get("values") or []) if kind == "matrix" else [r.get("value") or []]
-        points, t_us, v, bad = _fast_points(pairs, times) or _prom_points(pairs, times)
+        if isinstance(pairs, Column):
+            got = _column_points(pairs, times)
+            pairs = pairs.pairs() if got is None else pairs
+        else:
+            got = None
+        points, t_us, v, bad = got or _fast_points(pairs, times) or _prom_points(pairs, times)
         non_finite += bad
         series = _series(ctx, r.get("metric") or {}, points)
         remember(series, t_us, v)
@@ -230,6 +236,15 @@ def _fast_points(pairs: Any, times: _Times) -> tuple[list[Point], np.ndarray, np
     for i in bad:
         vals[i] = None
     return *_gapped(column[0], column[1], vals, v, times.plan(column)), len(bad)
+
+
+def _column_points(col: Column, times: _Times) -> tuple[list[Point], np.ndarray, np.ndarray, int] | None:
+    """``_fast_points`` of a series whose pairs are still text (agent.sources.promtext)."""
+    column = times.column(col.raw_times)
+    if column is None:
+        return None
+    vals, v, gaps = numcolumn.finish(col.numbers.copy(), col.raw_at)
+    return *_gapped(column[0], column[1], vals, v, times.plan(column)), gaps
 
 
 def _prom_points(pairs: Any, times: _Times) -> tuple[list[Point], np.ndarray, np.ndarray, int]:

@@ -15,7 +15,7 @@ Numbers are correctly rounded by both decoders (tests/test_load_speed_sources.py
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -38,23 +38,44 @@ def decode(raw: Sequence) -> tuple[list[float | None], np.ndarray, int] | None:
         text = f",{','.join(raw)},"
     except TypeError:  # not all strings: not this column
         return None
+    return decode_joined(text, len(raw), raw.__getitem__)
+
+
+def decode_joined(text: str, count: int, raw_at: Callable[[int], str]) -> tuple[list[float | None], np.ndarray,
+                                                                                  int] | None:
+    """``decode`` of ``count`` strings given joined as ",s1,s2,...,sn," (none holding a comma or a quote);
+    ``raw_at(i)`` gives string i itself, asked only where a gap or a zero needs its own string."""
     for token in _GAP_TOKENS:
         if token in text:  # twice: a run of gaps shares its commas, so one pass replaces every other one
             text = text.replace(f",{token},", f",{_SENTINEL!r},").replace(f",{token},", f",{_SENTINEL!r},")
+    out = numbers(text[1:-1])
+    if out is None or len(out) != count:
+        return None
+    return finish(np.array(out, dtype=np.float64), raw_at)
+
+
+GAP = f"{_SENTINEL!r}"  # what a gap token is replaced with before ``numbers``
+
+
+def numbers(text: str) -> list | None:
+    """orjson's numbers of "a,b,c" when every token is a plain JSON number (see the module), else None."""
+    if orjson is None:
+        return None
     checked = text.translate(_CHECK)
     if not checked.isascii() or "!" in checked or _LONG_INT in checked:
         return None
     try:
-        out = orjson.loads(f"[{text[1:-1]}]")
+        return orjson.loads(f"[{text}]")
     except orjson.JSONDecodeError:
         return None
-    if len(out) != len(raw):
-        return None
-    v = np.array(out, dtype=np.float64)  # only numbers can be left: the check let no other token through
-    gaps = [i for i in np.flatnonzero(v == _SENTINEL).tolist() if raw[i] in _GAP_TOKENS]
+
+
+def finish(v: np.ndarray, raw_at: Callable[[int], str]) -> tuple[list[float | None], np.ndarray, int]:
+    """Values decoded by ``numbers`` (gaps as ``GAP``) -> ``decode``'s answer; ``raw_at`` as above."""
+    gaps = [i for i in np.flatnonzero(v == _SENTINEL).tolist() if raw_at(i) in _GAP_TOKENS]
     v[gaps] = np.nan
     for i in np.flatnonzero(v == 0).tolist():  # "-0" decodes as the integer 0: float() keeps the sign
-        v[i] = float(raw[i])
+        v[i] = float(raw_at(i))
     vals: list[float | None] = v.tolist()
     for i in gaps:
         vals[i] = None
