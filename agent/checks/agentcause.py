@@ -182,6 +182,8 @@ def agents(sentence: str, lex: Lexicon, people: frozenset[str] = frozenset()) ->
         if cls == "person" and subject._product_word(toks, i) and subject._singular(tok.low) not in subject.ROLES \
                 and not tok.text.startswith("@"):
             cls = "person" if subject.is_name(tok, people) else "thing"
+        if cls == "person" and subject._software_compound(toks, i):
+            cls = "thing"  # "the lock manager", "etcd members": components, not people
         # "who", "for X to" and "X deciding" point at a person; a bare "X experienced" may be a company
         shaped = cls not in AGENT_CLASSES and _shape_name(toks, i, lex)
         if cls not in AGENT_CLASSES and not shaped or _object(toks, i) or _generic(toks, i):

@@ -57,6 +57,13 @@ SOFTWARE_ROLES = {"operator", "manager", "admin", "administrator", "reviewer", "
 # Heads that name software alone ("the worker crashed", "the SSM agent") but a person after a trade or
 # desk word: "a support agent", "an IT worker", "the night-shift controller", "the IT manager".
 COMPOUND_HEADS = {"agent", "worker", "controller", "rep", "manager", "operator", "admin"}
+# Software words that make an ambiguous role head a component: "the lock manager", "the cluster operator",
+# "three etcd members", "the consumer-group members" (but "the database administrator" is a person).
+SOFTWARE_HEADS = SOFTWARE_ROLES | {"member"}
+TECH_MODIFIERS = {"lock", "package", "connection", "cluster", "resource", "session", "lease", "secrets", "certificate",
+                  "cert", "transaction", "window", "process", "task", "state", "workflow", "etcd", "raft", "quorum",
+                  "zookeeper", "consul", "replica-set", "consumer-group", "node", "pool", "memory", "kubernetes",
+                  "k8s", "dependency", "entitlement", "leader", "election", "partition", "shard", "ring"}
 HUMAN_TRADES = {"support", "it", "helpdesk", "help-desk", "service", "customer-service", "call-center",
                 "call-centre", "maintenance", "field", "night-shift", "day-shift", "shift", "desk", "ticketing",
                 "booking", "sales", "travel", "gate", "dock", "warehouse", "traffic", "floor", "bank", "care"}
@@ -264,6 +271,8 @@ def _head_class(toks: list[Token], i: int, people: frozenset[str]) -> str:
             return "generic"
         if any(t.low in GENERIC for t in toks[start:i]):
             return "generic"
+        if cls == "person" and _software_compound(toks, i):
+            return "thing"
         if cls != "thing":
             return cls
         if _human_compound(toks, i):
@@ -276,6 +285,11 @@ def _head_class(toks: list[Token], i: int, people: frozenset[str]) -> str:
             continue
         return cls
     return "thing"
+
+
+def _software_compound(toks: list[Token], i: int) -> bool:
+    """"The lock manager", "etcd members": an ambiguous role head made software by the word before it."""
+    return i > 0 and _singular(toks[i].low) in SOFTWARE_HEADS and toks[i - 1].low in TECH_MODIFIERS
 
 
 def _human_compound(toks: list[Token], i: int) -> bool:
