@@ -14,6 +14,8 @@ import re
 import threading
 from dataclasses import dataclass, field
 
+from agent import rxcache as rx
+
 _SECRET_KEYS = (
     r"api[_-]?key|apikey|x-api-key|access[_-]?key(?:[_-]?id)?|secret[_-]?access[_-]?key|secret[_-]?key|secret|"
     r"client[_-]?secret|(?:access|refresh|id|auth|session|bearer|csrf)[_-]?token|token|password|passwd|pwd|"
@@ -22,24 +24,24 @@ _SECRET_KEYS = (
 
 # Order matters: the most specific shapes first, so a JWT is not half-eaten by the token rule.
 _RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("PRIVATE_KEY", re.compile(
+    ("PRIVATE_KEY", rx.compile(
         r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)", re.S)),
-    ("JWT", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-    ("BEARER", re.compile(r"(?i)\b(?:bearer|basic|token)\s+(?=[A-Za-z._~+/=-]*\d)(?P<v>[A-Za-z0-9._~+/=-]{12,})")),
-    ("AWS_KEY", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b")),
-    ("API_KEY", re.compile(
+    ("JWT", rx.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
+    ("BEARER", rx.compile(r"(?i)\b(?:bearer|basic|token)\s+(?=[A-Za-z._~+/=-]*\d)(?P<v>[A-Za-z0-9._~+/=-]{12,})")),
+    ("AWS_KEY", rx.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b")),
+    ("API_KEY", rx.compile(
         r"\b(?:sk-(?:proj-|live-|test-|ant-)?[A-Za-z0-9_-]{16,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|"
         r"gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|xox[abposr]-[A-Za-z0-9-]{10,}|"
         r"AIza[0-9A-Za-z_-]{35}|glpat-[A-Za-z0-9_-]{20,}|ya29\.[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{30,}|"
         r"hf_[A-Za-z0-9]{30,}|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})")),
-    ("WEBHOOK", re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+|https://discord(?:app)?\.com/api/webhooks/[A-Za-z0-9/_-]+")),
+    ("WEBHOOK", rx.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+|https://discord(?:app)?\.com/api/webhooks/[A-Za-z0-9/_-]+")),
     # user:password@host in URLs and connection strings (the user may be empty: redis://:pw@host)
-    ("PASSWORD", re.compile(r"(?<=://)[^:/@\s]*:(?P<v>[^@/\s]+)(?=@)")),
+    ("PASSWORD", rx.compile(r"(?<=://)[^:/@\s]*:(?P<v>[^@/\s]+)(?=@)")),
     # key=value / key: value / "key": "value" forms for secret-looking keys
-    ("SECRET", re.compile(
+    ("SECRET", rx.compile(
         rf"(?i)(?<![A-Za-z0-9])(?:{_SECRET_KEYS})[\"']?\s*[:=]\s*[\"']?(?P<v>[^\s\"',;&<>)]{{4,}})")),
-    ("EMAIL", re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")),
-    ("PHONE", re.compile(
+    ("EMAIL", rx.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")),
+    ("PHONE", rx.compile(
         r"(?<![\w.:/+-])(?:\+?\d{1,3}[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]\d{3}[ .-]\d{4}(?![\w.:-])"
         r"|(?<![\w+])\+\d{1,3}(?:[ .-]\d{2,5}){2,5}(?![\w.:-])|(?<![\w+])\+\d{10,15}\b")),
 ]

@@ -22,6 +22,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from agent import rxcache as rx
 from agent.analysis.series import role_of_name
 from agent.models import Event, IncidentMeta, Phase, TicketInfo, Timeline, TimelineEntry
 
@@ -98,8 +99,8 @@ def signature(text: str) -> str:
     JSON log lines are reduced to their level and message first (their quoted values are the message)."""
     if text.lstrip().startswith("{"):
         text = _json_message(text.strip())
-    text = re.sub(r"\b[0-9a-f]{8,}\b|\b\d+(?:\.\d+)?\w*", "#", text.lower())
-    return re.sub(r"\"[^\"]*\"|'[^']*'", "_", text)[:120]
+    text = rx.compile(r"\b[0-9a-f]{8,}\b|\b\d+(?:\.\d+)?\w*").sub("#", text.lower())
+    return rx.compile(r"\"[^\"]*\"|'[^']*'").sub("_", text)[:120]
 
 
 def is_error(ev: Event) -> bool:
@@ -148,11 +149,11 @@ def _phases(evs: list[Event], meta: IncidentMeta, tickets: list[TicketInfo]) -> 
             "mitigated": mitigated, "resolved": resolved}
 
 
-_RAISED = re.compile(r"(?i)\bpriority\b.*->\s*(?:highest|critical|urgent|blocker|p1|sev-?1)\b|\bescalat")
+_RAISED = rx.compile(r"(?i)\bpriority\b.*->\s*(?:highest|critical|urgent|blocker|p1|sev-?1)\b|\bescalat")
 
 
 # A responder's note that reports an action taken ("Rolled back to 4.6.2", "Scaled checkout 6 -> 12 pods").
-_REMEDIATION = re.compile(r"(?i)^(?:rolled back|rolling back|roll(?:ing|ed) out|reverted|reverting|restarted|"
+_REMEDIATION = rx.compile(r"(?i)^(?:rolled back|rolling back|roll(?:ing|ed) out|reverted|reverting|restarted|"
                           r"restarting|rebooted|scaled|scaling|failed over|failing over|enabled|disabled|raised|"
                           r"increased|removing|removed|drained|draining|applied|switched|flushed|purged|"
                           r"deleted old|freed)\b")
@@ -344,8 +345,8 @@ def _entry(ev: Event, phase: Phase | None, noise: bool = False, namer=None) -> T
 
 _GENERIC = {"acknowledge": "Page acknowledged by the on-call responder",
             "assign": "Incident reassigned to another responder", "escalate": "Incident escalated"}
-_PERSON_AFTER = re.compile(r"\b(by|to|Notified|notified|paged|Paged)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
-_MENTION = re.compile(r"<@[A-Z0-9]+>|(?<![\w@])@[A-Za-z][\w.-]*")
+_PERSON_AFTER = rx.compile(r"\b(by|to|Notified|notified|paged|Paged)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+_MENTION = rx.compile(r"<@[A-Z0-9]+>|(?<![\w@])@[A-Za-z][\w.-]*")
 
 
 def _namer(people: Iterable[str]):

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from agent import rxcache as rx
 from agent.analysis import series as ms
 from agent.analysis import text
 from agent.analysis.category import Verdict
@@ -16,7 +17,7 @@ from agent.analysis.triggers import Candidate
 from agent.impact import human_duration
 from agent.models import Alert, Bundle, EvidencePack, Impact, Timeline
 
-_RESOURCE = re.compile(r"(connection pool|thread pool|worker pool|file descriptors|memory|heap|disk|queue|"
+_RESOURCE = rx.compile(r"(connection pool|thread pool|worker pool|file descriptors|memory|heap|disk|queue|"
                        r"connections|cpu)", re.I)
 
 

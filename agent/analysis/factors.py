@@ -10,25 +10,26 @@ from __future__ import annotations
 
 import re
 
+from agent import rxcache as rx
 from agent.analysis.context import Context
 from agent.models import Evidence
 
 _RESOURCES = (  # (pattern over the saturation evidence, the resource a reader would name)
-    (re.compile(r"(?i)connection pool|pool (?:is )?exhausted|too many (?:connections|clients)|max_connections|"
+    (rx.compile(r"(?i)connection pool|pool (?:is )?exhausted|too many (?:connections|clients)|max_connections|"
                 r"connection slots|pg_stat_activity|db_pool|pool_in_use"), "connection pool"),
-    (re.compile(r"(?i)native thread|thread limit|threads-max|fork rejected|pids controller|thread pool|"
+    (rx.compile(r"(?i)native thread|thread limit|threads-max|fork rejected|pids controller|thread pool|"
                 r"thread count"), "thread count"),
-    (re.compile(r"(?i)no space left|disk (?:is )?full|filesystem|disk_used|inode|volume"), "disk space"),
-    (re.compile(r"(?i)out of memory|\boom|heap|memory|cannot allocate|rss"), "memory"),
-    (re.compile(r"(?i)too many open files|file descriptor|\bfds?\b"), "file descriptors"),
-    (re.compile(r"(?i)queue (?:is )?full|queue depth|backlog"), "queue depth"),
-    (re.compile(r"(?i)\bcpu\b|throttl"), "CPU"),
+    (rx.compile(r"(?i)no space left|disk (?:is )?full|filesystem|disk_used|inode|volume"), "disk space"),
+    (rx.compile(r"(?i)out of memory|\boom|heap|memory|cannot allocate|rss"), "memory"),
+    (rx.compile(r"(?i)too many open files|file descriptor|\bfds?\b"), "file descriptors"),
+    (rx.compile(r"(?i)queue (?:is )?full|queue depth|backlog"), "queue depth"),
+    (rx.compile(r"(?i)\bcpu\b|throttl"), "CPU"),
 )
-_TIMEOUT = re.compile(r"(?i)timed? ?out|timeout|deadline exceeded")
-_RETRY = re.compile(r"(?i)\bretr(?:y|ies|ying)\b")
-_TOOL = re.compile(r"\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\[\d+\]|\$\s*([a-z][\w-]+)")
-_DETAIL = re.compile(r"\((.*)\) at \d\d:\d\d UTC$")
-_CONFIG_NOUN = re.compile(r"(?i)\b(route|routing|flag|feature[- ]flag|dns|firewall|polic(?:y|ies)|rule|limit|"
+_TIMEOUT = rx.compile(r"(?i)timed? ?out|timeout|deadline exceeded")
+_RETRY = rx.compile(r"(?i)\bretr(?:y|ies|ying)\b")
+_TOOL = rx.compile(r"\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\[\d+\]|\$\s*([a-z][\w-]+)")
+_DETAIL = rx.compile(r"\((.*)\) at \d\d:\d\d UTC$")
+_CONFIG_NOUN = rx.compile(r"(?i)\b(route|routing|flag|feature[- ]flag|dns|firewall|polic(?:y|ies)|rule|limit|"
                           r"setting|parameter)s?\b")
 
 
@@ -73,7 +74,7 @@ def _evidence(ctx: Context, ids: list[str]) -> list[Evidence]:
     return [e for e in (ctx.pack.get(i) for i in ids) if e is not None]
 
 
-_LOG_PATH = re.compile(r"(?i)/log\b|/logs\b|/var/log|\blog (?:volume|partition|disk)|\.log\b")
+_LOG_PATH = rx.compile(r"(?i)/log\b|/logs\b|/var/log|\blog (?:volume|partition|disk)|\.log\b")
 
 
 def _holds_logs(ctx: Context, ids: list[str]) -> bool:
@@ -88,9 +89,9 @@ def saturated(ctx: Context) -> bool:
     return ctx.mech.saturation is not None or ctx.mech.scores.get("saturation", 0) >= 1
 
 
-_ROLLBACK = re.compile(r"(?i)roll(?:ed|ing)? ?back|revert|downgrad|\bdisabl|turned off|switched off|flag off")
+_ROLLBACK = rx.compile(r"(?i)roll(?:ed|ing)? ?back|revert|downgrad|\bdisabl|turned off|switched off|flag off")
 # the change went to everyone in one step: "100% of users", "all regions", "globally", "entire fleet"
-_ALL_AT_ONCE = re.compile(r"(?i)\b100 ?%|\ball (?:users|regions|zones|clusters|hosts|servers|nodes|sites|pops)\b|"
+_ALL_AT_ONCE = rx.compile(r"(?i)\b100 ?%|\ball (?:users|regions|zones|clusters|hosts|servers|nodes|sites|pops)\b|"
                           r"\bglobal(?:ly)?\b|\bentire (?:fleet|cluster)\b|\beverywhere\b|\bevery region\b")
 
 

@@ -12,33 +12,34 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from agent import rxcache as rx
 from agent.analysis import series as ms
 from agent.analysis.cite import Citations
 from agent.models import Evidence, EvidencePack, Finding
 from agent.timeline import signature
 
 SIGNALS: dict[str, re.Pattern[str]] = {
-    "certificate": re.compile(r"certificate (?:has )?expired|x509|cert(?:ificate)? (?:is )?(?:not yet valid|expired)"
+    "certificate": rx.compile(r"certificate (?:has )?expired|x509|cert(?:ificate)? (?:is )?(?:not yet valid|expired)"
                               r"|ssl.{0,30}expir|tls.{0,30}(?:expired|bad certificate)|notafter|certificate\b.{0,60}\bexpir", re.I),
-    "security": re.compile(r"unauthori[sz]ed access|intrusion|brute.?force|credential stuffing|malicious|exfiltrat"
+    "security": rx.compile(r"unauthori[sz]ed access|intrusion|brute.?force|credential stuffing|malicious|exfiltrat"
                            r"|suspicious (?:login|activity)|\bddos\b|sql injection|privilege escalation", re.I),
-    "data_loss": re.compile(r"drop (?:table|database)|truncate table|rm -rf|\bdeleted? \d+ rows|data loss"
+    "data_loss": rx.compile(r"drop (?:table|database)|truncate table|rm -rf|\bdeleted? \d+ rows|data loss"
                             r"|no such table|relation \S+ does not exist|table .{0,40}(?:missing|not found)", re.I),
-    "saturation": re.compile(r"pool (?:is )?exhausted|exhaust|too many (?:connections|open files|clients)"
+    "saturation": rx.compile(r"pool (?:is )?exhausted|exhaust|too many (?:connections|open files|clients)"
                              r"|out of memory|\boom\b|oomkill|no space left|disk (?:is )?full|queue (?:is )?full"
                              r"|rate.?limit|throttl|max(?:imum)?[ _]connections|saturat|resource(?:s)? exhausted"
                              r"|heap space|cannot allocate|remaining connection slots|unable to create (?:new )?native thread"
                              r"|thread limit|threads-max|fork rejected|resource temporarily unavailable", re.I),
-    "dependency": re.compile(r"upstream|downstream|dependency|bad gateway|\b50[234]\b.{0,40}(?:from|upstream)"
+    "dependency": rx.compile(r"upstream|downstream|dependency|bad gateway|\b50[234]\b.{0,40}(?:from|upstream)"
                              r"|circuit.?breaker|service unavailable|failed to call|error calling|discovery unavailable"
                            r"|no (?:healthy )?(?:endpoints|upstreams?|backends?)|(?:vendor|provider|third.party) .{0,30}"
                            r"(?:error|fail|timeout|timed out)", re.I),
-    "network": re.compile(r"timed? ?out|timeout|connection refused|connection reset|econnrefused|econnreset"
+    "network": rx.compile(r"timed? ?out|timeout|connection refused|connection reset|econnrefused|econnreset"
                           r"|packet loss|\bbgp\b|\bdns\b|nxdomain|servfail|no route to host|host unreachable"
                           r"|network is unreachable|broken pipe|i/o timeout|no such host|name resolution|could not resolve"
                           r"|temporary failure in name resolution", re.I),
 }
-_DEP_NAME = re.compile(r"(?:upstream|dependency|calling|call to|request to|connect to|from)\s+['\"]?"
+_DEP_NAME = rx.compile(r"(?:upstream|dependency|calling|call to|request to|connect to|from)\s+['\"]?"
                        r"([a-z][\w.-]*(?:service|svc|api|db|redis|postgres|mysql|kafka|cache|gateway|auth)[\w.-]*)",
                        re.I)
 
@@ -73,11 +74,11 @@ class Mechanism:
         return self.signatures[0] if self.signatures else None
 
 
-_ERRORISH = re.compile(r"\b(error|err|fatal|critical|crit|exception|fail\w*|panic|refused|timeout|timed out"
+_ERRORISH = rx.compile(r"\b(error|err|fatal|critical|crit|exception|fail\w*|panic|refused|timeout|timed out"
                        r"|exhausted|5\d\d)\b", re.I)
 
 
-_WARN = re.compile(r"\bwarn(?:ing)?\b", re.I)
+_WARN = rx.compile(r"\bwarn(?:ing)?\b", re.I)
 
 
 def _is_error_evidence(e: Evidence) -> bool:
@@ -152,12 +153,12 @@ def _merge_finding(groups: dict[str, Signature], counts: Counter, f: Finding) ->
     return True
 
 
-_PREFIX = re.compile(r"^\W*(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s*|"
+_PREFIX = rx.compile(r"^\W*(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s*|"
                      r"[A-Z][a-z]{2}\s+\d+\s+\d\d:\d\d:\d\d\s+)?(?:\[?(?:DEBUG|INFO|WARN|WARNING|ERROR|ERR|FATAL|"
                      r"CRITICAL|CRIT)\]?[:\s]+)?")
 
 
-_MASKS = re.compile(r"^(?:\[?<\*>\]?\s*)+(?:-\s+)?|(?:\s+\[<\*>\])+$")
+_MASKS = rx.compile(r"^(?:\[?<\*>\]?\s*)+(?:-\s+)?|(?:\s+\[<\*>\])+$")
 
 
 def _clean(text: str) -> str:
@@ -206,13 +207,13 @@ def _saturation(mech: Mechanism, shifts: list[ms.Shift], citations: Citations) -
     mech.signal_ids.setdefault("saturation", []).extend(mech.saturation_ids)
 
 
-_PEER_LABEL = re.compile(r"\b(?:peer|upstream|dependency|downstream|remote_service|destination_service|"
+_PEER_LABEL = rx.compile(r"\b(?:peer|upstream|dependency|downstream|remote_service|destination_service|"
                          r"target_service|backend|vendor)=\"?([A-Za-z][\w.-]*)")
 # "no endpoints from Traffic Director", "errors from Payments Gateway": a capitalised provider name after a failure
-_FAILED_FROM = re.compile(r"\b(?:no \w+|errors?|failures?|timeouts?|503s?|502s?)\s+from\s+((?:[A-Z][\w-]*\s?){1,3})")
-_UNAVAILABLE = re.compile(r"(?i)\b((?:service )?discovery|dns|registry|identity provider|idp|auth(?:entication)? service|"
+_FAILED_FROM = rx.compile(r"\b(?:no \w+|errors?|failures?|timeouts?|503s?|502s?)\s+from\s+((?:[A-Z][\w-]*\s?){1,3})")
+_UNAVAILABLE = rx.compile(r"(?i)\b((?:service )?discovery|dns|registry|identity provider|idp|auth(?:entication)? service|"
                           r"metadata service|config(?:uration)? service|vendor|provider)\s+(?:is\s+)?(?:unavailable|down|unreachable)")
-_CLIENT = re.compile(r"'([A-Z][A-Za-z0-9]+)Client\.|\[([a-z][\w-]*?)-client\]")
+_CLIENT = rx.compile(r"'([A-Z][A-Za-z0-9]+)Client\.|\[([a-z][\w-]*?)-client\]")
 
 
 def _dependency(mech: Mechanism, pack: EvidencePack, primary: str | None, start: datetime | None) -> None:

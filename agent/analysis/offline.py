@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from agent import rxcache as rx
 from agent.analysis import actions, category, factors, incident, mechanism, narrative, review, triggers
 from agent.analysis import series as ms
 from agent.analysis.cite import Citations
@@ -73,7 +74,7 @@ def analyze(bundle: Bundle, pack: EvidencePack, timeline: Timeline, impact: Impa
     return draft
 
 
-_CERT_WORDS = re.compile(r"(?i)cert|tls|ssl|x509|pki|keystore|truststore")
+_CERT_WORDS = rx.compile(r"(?i)cert|tls|ssl|x509|pki|keystore|truststore")
 
 
 def _time_driven(category_name: str, trigger: triggers.Candidate | None) -> triggers.Candidate | None:

@@ -7,13 +7,14 @@ import re
 from collections.abc import Iterable
 from datetime import timedelta
 
+from agent import rxcache as rx
 from agent.models import Timeline, TimelineEntry
 
 # Phases ranked by how often a reader wants them among the few key moments: onset, detection, recovery and
 # resolution first; acknowledgement is routine and the first to drop from a short list.
 _PHASE_WEIGHT = {"start": 1.0, "detection": 1.0, "mitigation": 1.0, "resolution": 1.0, "escalation": 0.9,
                  "mitigation_attempt": 0.88, "acknowledgement": 0.8}
-_DIAGNOSIS = re.compile(r"(?i)\b(root cause|confirmed|identified|found the (?:cause|problem|bug)|culprit|"
+_DIAGNOSIS = rx.compile(r"(?i)\b(root cause|confirmed|identified|found the (?:cause|problem|bug)|culprit|"
                         r"narrowed (?:it )?(?:down )?to|caused by|the cause (?:is|was))\b")
 _SAME_MOMENT = timedelta(minutes=2)
 _HUMAN = {"chat", "ticket", "manual", "note"}

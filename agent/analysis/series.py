@@ -15,17 +15,18 @@ from typing import Literal
 
 import numpy as np
 
+from agent import rxcache as rx
 from agent.models import MetricSeries
 from agent.points import PointArrays, arrays, micros
 
 SeriesRole = Literal["error_rate", "error_count", "latency", "saturation", "traffic", "other"]
 
-_LATENCY = re.compile(r"latenc|duration|response_time|p9[059]|quantile|\brtt|_rtt", re.I)
-_ERRORS = re.compile(r"error|5xx|fail|exception|unavailable|status=\"?5|code=\"?5|refused|timeout", re.I)
-_SATURATION = re.compile(r"pool|connections?_(?:active|in_use|used)|utili[sz]ation|saturation|cpu|memory|"
+_LATENCY = rx.compile(r"latenc|duration|response_time|p9[059]|quantile|\brtt|_rtt", re.I)
+_ERRORS = rx.compile(r"error|5xx|fail|exception|unavailable|status=\"?5|code=\"?5|refused|timeout", re.I)
+_SATURATION = rx.compile(r"pool|connections?_(?:active|in_use|used)|utili[sz]ation|saturation|cpu|memory|"
                          r"heap|disk|queue|inflight|in_flight|threads|usage|conn|activity|active|waiting|backlog|"
                          r"filesystem|_fs_|used_ratio|used_bytes|inodes?|file_?descriptors|open_fds|pids", re.I)
-_TRAFFIC = re.compile(r"requests?_total|rps|throughput|http_requests", re.I)
+_TRAFFIC = rx.compile(r"requests?_total|rps|throughput|http_requests", re.I)
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from agent import rxcache as rx
 from agent.analysis.cite import Citations
 from agent.models import Bundle, Change, Event, EvidencePack
 
 WINDOW = timedelta(hours=2)
 GRACE = timedelta(minutes=2)
 AFTER = timedelta(minutes=15)  # changes this soon after the onset are listed, as ruled out
-_OPAQUE = re.compile(r"^[A-Z0-9]{5,}$")  # PagerDuty-style service ids say nothing about the service
-_SERVICE_WORD = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+\b(?!\.\w)")  # not a host name (lb-1.internal)
-DESTRUCTIVE = re.compile(
+_OPAQUE = rx.compile(r"^[A-Z0-9]{5,}$")  # PagerDuty-style service ids say nothing about the service
+_SERVICE_WORD = rx.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+\b(?!\.\w)")  # not a host name (lb-1.internal)
+DESTRUCTIVE = rx.compile(
     r"\b(drop\s+(table|database|schema)|truncate\s+table|delete\s+from|rm\s+-[a-z]*r[a-z]*f|rm\s+-[a-z]*f[a-z]*r|"
     r"kubectl\s+delete|terraform\s+destroy|dropdb|flushall|flushdb|mkfs|wipe|purge|deleted?\s+(the\s+)?"
     r"(volume|bucket|cluster|namespace|database|table|index))", re.I)
@@ -40,7 +41,7 @@ class Candidate:
 
 
 # "Operator command in the logs at 22:30:05: May 27 22:30:05 headnode remote-exec[1]: ..." -> "remote-exec[1]: ..."
-_LOG_PREFIX = re.compile(r"^(?:[A-Z][\w ]{0,40} at \d\d:\d\d(?::\d\d)?:\s*)?(?:[A-Z][a-z]{2}\s+\d+\s+\d\d:\d\d:\d\d\s+\S+\s+|"
+_LOG_PREFIX = rx.compile(r"^(?:[A-Z][\w ]{0,40} at \d\d:\d\d(?::\d\d)?:\s*)?(?:[A-Z][a-z]{2}\s+\d+\s+\d\d:\d\d:\d\d\s+\S+\s+|"
                          r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d\S*\s+)?")
 
 
@@ -118,15 +119,15 @@ def service_of(service: str | None, text: str, failing: list[str]) -> str | None
     return words[0] if words else (None if service and _OPAQUE.match(service) else service)
 
 
-_CAPACITY_WORDS = re.compile(r"(?i)\b(capacity (?:addition|increase|change|expansion)|add(?:ed|ing)? (?:\d+ )?(?:new )?"
+_CAPACITY_WORDS = rx.compile(r"(?i)\b(capacity (?:addition|increase|change|expansion)|add(?:ed|ing)? (?:\d+ )?(?:new )?"
                              r"(?:servers|hosts|nodes|instances|capacity)|scal(?:e|ed|ing) (?:up|out|in|down)|"
                              r"resiz(?:e|ed|ing)|(?:more|new) (?:servers|hosts|nodes|instances)|fleet (?:size|expansion))")
 # An operator command that takes many machines down at once: not data loss, but an operator action all the same.
-DISRUPTIVE = re.compile(r"(?i)\b(reboot|shutdown|shut down|power[- ]?(?:off|cycle)|halt|restart(?:ing)?|drain|"
+DISRUPTIVE = rx.compile(r"(?i)\b(reboot|shutdown|shut down|power[- ]?(?:off|cycle)|halt|restart(?:ing)?|drain|"
                         r"failover|decommission|terminate|kill)\b.{0,60}\b(all|every|entire|whole|\d{2,})\b|"
                         r"\bno (?:node |host )?filter\b|\bALL\b.{0,30}\b(?:servers|hosts|nodes)\b")
 
-_CONFIG_WORDS = re.compile(r"(?i)\b(config|configuration|routes?|routing|flags?|feature[- ]flag|settings?|parameters?|"
+_CONFIG_WORDS = rx.compile(r"(?i)\b(config|configuration|routes?|routing|flags?|feature[- ]flag|settings?|parameters?|"
                            r"polic(?:y|ies)|rules?|dns record|firewall|terraform|values\.ya?ml)\b")
 
 

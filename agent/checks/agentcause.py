@@ -20,11 +20,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agent import rxcache as rx
 from agent.checks import subject
 from agent.checks.prefilter import Prefilter
 from agent.checks.subject import Token
 
-CODE = re.compile(r'`[^`]*`|"[^"]*"|“[^”]*”')
+CODE = rx.compile(r'`[^`]*`|"[^"]*"|“[^”]*”')
 IRREGULAR = {
     "ran", "took", "made", "put", "set", "sent", "cut", "chose", "wrote", "shut", "brought", "gave", "did",
     "broke", "forgot", "left", "let", "hit", "went", "kept", "threw", "began", "tore", "overrode", "blew",
@@ -35,7 +36,7 @@ IRREGULAR = {
     "caught", "bought", "fought", "sought", "found", "held", "sold", "paid", "laid", "said", "gave", "forgave",
     "mistook", "shook", "overtook", "came", "overran", "redid", "undid", "withheld", "reset", "quit", "split",
 }
-NOUNISH = re.compile(r"(ion|ing|ment|ity|ness|ance|ence|age|ure|ics|ism|ncy|ogy|ies|ics|ers|ors|ry)$", re.I)
+NOUNISH = rx.compile(r"(ion|ing|ment|ity|ness|ance|ence|age|ure|ics|ism|ncy|ogy|ies|ics|ers|ors|ry)$", re.I)
 AGENT_CLASSES = {"person", "team"}
 NOT_AGENT = {"who", "whoever", "you", "her", "him", "they", "them", "it", "we", "i", "although", "however",
              "despite", "while", "whilst", "though", "meanwhile", "instead", "consequently", "eventually"}
@@ -45,7 +46,7 @@ GERUND_BEFORE = {"was", "is", "of", "about", "by", "with", "from", "like"}
 NAME_BEFORE = {"by", "typical", "classic", "when", "because", "if", "did", "didn't", "blame"}
 OBJECT_BEFORE = {"to", "for", "with", "from", "at", "of", "on", "in", "into", "reached", "paged", "told", "asked",
                  "called", "pinged", "notified", "alerted", "woke", "contacted", "thanked", "about"}
-WORK_NOUN = re.compile(r"\s+([\w-]+\s+){0,2}?(change|changes|tweak|tweaks|setting|settings|revert|rollback|failover|"
+WORK_NOUN = rx.compile(r"\s+([\w-]+\s+){0,2}?(change|changes|tweak|tweaks|setting|settings|revert|rollback|failover|"
                        r"flag|toggle|upgrade|restart|reboot|experiment|test|backfill|import|cutover|action|move|"
                        r"decision|push|pr|commit|script|edit|mistake|typo|rollout|deploy|deployment|migration|query|"
                        r"fix|hotfix|config|cleanup|merge|call|choice|command|patch|refactor|update|release|plan|idea|"
@@ -54,19 +55,19 @@ WORK_NOUN = re.compile(r"\s+([\w-]+\s+){0,2}?(change|changes|tweak|tweaks|settin
 
 # The person's own clause ends where another subject starts ("... after the job ran"), but
 # "even after", "while X was still" and "because he thought" stay: they describe the person's choice.
-OWN_CLAUSE = re.compile(r";|:(?!\d)|[.?!](?!\w)|,\s*(?:but|which|so|while)\b|,\s*and\s+(?:the|a|an|our|its|their)\b|"
+OWN_CLAUSE = rx.compile(r";|:(?!\d)|[.?!](?!\w)|,\s*(?:but|which|so|while)\b|,\s*and\s+(?:the|a|an|our|its|their)\b|"
                         r"(?<!even\s)\b(?:after|once|when|because|since|until|as)\s+(?:the|a|an|our|its|their|it|we)\b")
-PURPOSE = re.compile(r"\b(?:in order |so as )?to\s+(?:stop|restore|recover|mitigate|fix|unblock|drain|prevent|"
+PURPOSE = rx.compile(r"\b(?:in order |so as )?to\s+(?:stop|restore|recover|mitigate|fix|unblock|drain|prevent|"
                      r"contain|reduce|relieve|clear|protect|limit|isolate|halt|shed|unstick|work\s+around)\b", re.I)
 
-DECISION_NOUN = re.compile(r"\b(change|changes|decision|push|commit|mistake|typo|call|choice|shortcut|plan|idea|"
+DECISION_NOUN = rx.compile(r"\b(change|changes|decision|push|commit|mistake|typo|call|choice|shortcut|plan|idea|"
                            r"rollout|deploy|merge|edit|cleanup|fix|hotfix)$", re.I)
 
 # "was alerted late", "were paged": the person is acted on. "had to bypass": the situation chose.
-PASSIVE = re.compile(r"(?:was|were|is|are|got|been|being|had\s+been|has\s+been)\s+(?:\w+ly\s+)?(?:not\s+)?"
+PASSIVE = rx.compile(r"(?:was|were|is|are|got|been|being|had\s+been|has\s+been)\s+(?:\w+ly\s+)?(?:not\s+)?"
                      r"\w+(?:ed|en|wn)\b", re.I)
-COPULA = re.compile(r"(?:was|were|is|are|been)\s+(?!\w+(?:ed|en|wn)\b)", re.I)  # "was on shift": a state
-OBLIGED = re.compile(r"(?:had|has|have|needed|(?:was|were)\s+(?:forced|asked|told))\s+to\b", re.I)
+COPULA = rx.compile(r"(?:was|were|is|are|been)\s+(?!\w+(?:ed|en|wn)\b)", re.I)  # "was on shift": a state
+OBLIGED = rx.compile(r"(?:had|has|have|needed|(?:was|were)\s+(?:forced|asked|told))\s+to\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class Agent:
     known: bool = True  # a listed name, role, pronoun, team or handle; False when found by shape only
 
 
-def lexicon(raw: dict, compiler=re.compile) -> Lexicon:
+def lexicon(raw: dict, compiler=rx.compile) -> Lexicon:
     def rx(*keys: str) -> re.Pattern:
         return compiler("|".join(f"(?:{p})" for key in keys for p in raw[key]), re.I)
     return Lexicon(rx("action"), rx("outcome"), rx("change"), rx("judgement"),
@@ -130,7 +131,7 @@ def _shape_name(toks: list[Token], i: int, lex: Lexicon) -> bool:
     if i > 0 and (toks[i - 1].low in NAME_BEFORE or _cause_before(toks, i) or _for_to(toks, i)) \
             and (i > 1 or toks[0].low != "to") and not (toks[i - 1].low not in {"did", "didn't"} and _cause_before(toks, i) and _modifier(toks, i)):
         return True
-    if re.search(r"[^aiouys]s$", text) and text.lower() not in subject.first_names():
+    if rx.compile(r"[^aiouys]s$").search(text) and text.lower() not in subject.first_names():
         return False  # "Messages piled up", "Requests timed out": a plural noun, not a name
     if _who_clause(toks, i) or _gerund_subject(toks, i):
         return True  # "It was Tamsin who merged ...", "the problem was Anouk deciding ..."
@@ -304,7 +305,7 @@ def _cause_before(toks: list[Token], i: int) -> bool:
 
 
 def _verb_head(agent: Agent) -> str:
-    head = re.match(r"\s*(?:(?:\w+ly|then|also|just|again|had|has|have|finally|once more),?\s+)*(.{0,60})", agent.verb)
+    head = rx.compile(r"\s*(?:(?:\w+ly|then|also|just|again|had|has|have|finally|once more),?\s+)*(.{0,60})").match(agent.verb)
     return head.group(1) if head else ""
 
 
@@ -315,8 +316,8 @@ def _own_action(agent: Agent, lex: Lexicon) -> re.Match | None:
         return None if PURPOSE.search(own) else lex.destroy.search(own) or lex.lapse.search(own)
     if agent.kind != "subject" or OBLIGED.match(agent.verb.lstrip()) or PASSIVE.match(agent.verb.lstrip()):
         return None
-    clause = re.split(r";|:(?!\d)|,\s*(?:and|but|so|which|then)\b|\b(?:after|once|when|before)\b", agent.verb, maxsplit=1)[0]
-    head = re.match(r"\s*(?:\w+ly\s+|just\s+|then\s+|also\s+|again\s+|had\s+|has\s+)*", clause)
+    clause = rx.compile(r";|:(?!\d)|,\s*(?:and|but|so|which|then)\b|\b(?:after|once|when|before)\b").split(agent.verb, maxsplit=1)[0]
+    head = rx.compile(r"\s*(?:\w+ly\s+|just\s+|then\s+|also\s+|again\s+|had\s+|has\s+)*").match(clause)
     at = head.end() if head else 0
     found = lex.action.match(clause, at)
     if found:
@@ -326,7 +327,7 @@ def _own_action(agent: Agent, lex: Lexicon) -> re.Match | None:
         return None  # "dropped the index to stop the lock storm": a mitigation, not a lapse
     if lex.report.match(clause, at):
         # "answered the page, silenced it and went back to sleep": a later verb of the same person
-        rest = re.search(r"(?:,|\band\b)\s+(?:then\s+)?(?=\w+ed\b|went\b|left\b|ran\b|kept\b|put\b|set\b)", own)
+        rest = rx.compile(r"(?:,|\band\b)\s+(?:then\s+)?(?=\w+ed\b|went\b|left\b|ran\b|kept\b|put\b|set\b)").search(own)
         return lex.lapse.search(own, rest.end()) if rest else None
     return lex.destroy.match(clause, at) or lex.lapse.search(own)
 

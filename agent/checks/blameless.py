@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 
+from agent import rxcache as rx
 from agent.checks import prose
 from agent.checks.fields import PROSE_PATHS, prose_slots
 from agent.checks.ruleset import Hit, LintConfig, load_rules, make_config, match_sentence
@@ -175,7 +176,7 @@ def flag_chat(messages: list[ChatMessage], evidence_ids: dict[str, str] | None =
 
 # What markdown masking (agent/checks/prose.py) acts on inside a line, or a second line. Line-start
 # markup (#, >, |, -, 1., ```) is ruled out by asking for a letter first.
-MARKUP = re.compile(r"\n|`|\*|\[|\]|__|~~|<!--|://")
+MARKUP = rx.compile(r"\n|`|\*|\[|\]|__|~~|<!--|://")
 
 
 def chat_sentences(text: str) -> list[str]:

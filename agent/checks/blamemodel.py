@@ -15,16 +15,17 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
+from agent import rxcache as rx
 from agent.checks import subject
 
 HUMAN = frozenset({"person", "team", "generic", "they"})
 # Talk about blame itself ("looking for someone to blame", "human error is where the inquiry starts"):
 # the rules read these closely; the model abstains.
-META = re.compile(r"(?i)\b(?:blam\w*|scapegoat\w*|human error|hindsight|just culture|punish\w*|blameless)\b")
+META = rx.compile(r"(?i)\b(?:blam\w*|scapegoat\w*|human error|hindsight|just culture|punish\w*|blameless)\b")
 # The blameless framings themselves: what the system did not give people ("responders had no way to
 # see ...", "the operator didn't have a way to check ...") and the substitution test ("anyone could have
 # made the same mistake"). The model abstains on them.
-SYSTEM_FRAMING = re.compile(
+SYSTEM_FRAMING = rx.compile(
     r"(?i)\b(?:did\s*n[o']?t have|had no|have no|has no|lacked|lacks|(?:was|were)(?:n't| not| never) given|"
     r"had nothing|no way)\s+(?:(?:a|an|any|the|enough|clear|good|reliable|easy|quick|simple)\s+)*"
     r"(?:way|means|tools?|tooling|visibility|signal|alert|indication|warning|context|runbook|dashboard|"
@@ -33,7 +34,7 @@ SYSTEM_FRAMING = re.compile(
 DETERMINERS = frozenset({"any", "every", "no", "each"})  # "every thread", "no change": not people
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "blame_model.npz"
 BUCKETS = 1 << 20
-WORD = re.compile(r"(?u)\b\w\w+\b")
+WORD = rx.compile(r"(?u)\b\w\w+\b")
 
 
 def features(text: str) -> dict[int, float]:

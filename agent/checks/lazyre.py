@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from agent import rxcache as rx
+
 # Looked up on the compiled pattern once, then kept on the instance, so later calls go straight to it.
 FORWARDED = ("search", "match", "fullmatch", "finditer", "findall", "sub", "subn", "split", "groupindex", "groups",
              "scanner")
@@ -28,7 +30,7 @@ class LazyPattern:
 
     def compiled(self) -> re.Pattern:
         if self._compiled is None:
-            self._compiled = re.compile(self.pattern, self.flags)
+            self._compiled = rx.compile(self.pattern, self.flags)
             for name in FORWARDED:
                 setattr(self, name, getattr(self._compiled, name))
         return self._compiled

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from agent import rxcache as rx
 from agent.checks import literalcache
 
 try:  # Python 3.11+: the parser is private but stable; older versions expose sre_parse
@@ -26,7 +27,7 @@ MIN_LEN = 3
 KEY = 6  # characters of each literal in the one scan regex (Prefilter)
 ZERO_WIDTH = {sc.AT, sc.ASSERT, sc.ASSERT_NOT}
 SPACE = [(sc.CATEGORY, sc.CATEGORY_SPACE)]
-SPACES = re.compile(r"\s+")
+SPACES = rx.compile(r"\s+")
 REPEATS = {sc.MAX_REPEAT, sc.MIN_REPEAT}
 
 
@@ -169,7 +170,7 @@ class Prefilter:
         for lit in self._by_literal:
             by_key.setdefault(lit[:KEY], []).append(lit)
         self._by_key = {key: tuple(lits) for key, lits in by_key.items()}
-        self._scan = re.compile(f"(?=({_trie_regex(self._by_key)}))")
+        self._scan = rx.compile(f"(?=({_trie_regex(self._by_key)}))")
 
     def present(self, text: str) -> set[str]:
         """The literals that occur in ``text`` (case-folded, whitespace runs read as one space)."""

@@ -16,19 +16,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from agent import rxcache as rx
+
 ALL = "*"
-DIRECTIVE = re.compile(r"<!--\s*postmortem-lint\s+(disable-next-line|disable-line|disable|enable)\b([^>]*?)-->", re.I)
-FENCE = re.compile(r"^\s*(```|~~~)")
-META_LINE = re.compile(
+DIRECTIVE = rx.compile(r"<!--\s*postmortem-lint\s+(disable-next-line|disable-line|disable|enable)\b([^>]*?)-->", re.I)
+FENCE = rx.compile(r"^\s*(```|~~~)")
+META_LINE = rx.compile(
     r"^\W*(author|authors|reviewers?|reviewed( by)?|approver|approved( by)?|owners?|assignees?|"
     r"incident commander|commander|ic|on-?call|distribution|cc|attendees|participants|sign-?off|"
     r"responders?|contacts?|prepared by|written by|editor)\W*[:|]", re.I)
-NAME_SECTIONS = re.compile(r"sign-?off|distribution|attendees|participants|contacts|metadata|approv|"
+NAME_SECTIONS = rx.compile(r"sign-?off|distribution|attendees|participants|contacts|metadata|approv|"
                            r"contributors|credits|acknowledg|thanks|authors", re.I)
-NAME_COLUMNS = re.compile(r"owner|assignee|name|role|author|review|approv|who|responder|contact|lead", re.I)
-ABBREV = re.compile(r"\b(e\.g|i\.e|etc|vs|approx|dr|mr|mrs|ms|no|inc|ltd|st|fig|cf)\.$", re.I)
-LIST_MARK = re.compile(r"^(\s*)([-*+]|\d+[.)])(\s+)")
-HEADING = re.compile(r"^(\s*)(#{1,6})(\s+)")
+NAME_COLUMNS = rx.compile(r"owner|assignee|name|role|author|review|approv|who|responder|contact|lead", re.I)
+ABBREV = rx.compile(r"\b(e\.g|i\.e|etc|vs|approx|dr|mr|mrs|ms|no|inc|ltd|st|fig|cf)\.$", re.I)
+LIST_MARK = rx.compile(r"^(\s*)([-*+]|\d+[.)])(\s+)")
+HEADING = rx.compile(r"^(\s*)(#{1,6})(\s+)")
 
 
 @dataclass
@@ -61,7 +63,7 @@ class Prepared:
 
 
 def _blank(s: str) -> str:
-    return re.sub(r"[^\n]", " ", s)
+    return rx.compile(r"[^\n]").sub(" ", s)
 
 
 def prepare(text: str) -> Prepared:
@@ -87,7 +89,7 @@ def _directives(lines: list[str]) -> dict[int, set[str]]:
             here |= pending
             pending = set()
         for m in DIRECTIVE.finditer(line):
-            kind, rules = m.group(1).lower(), {r for r in re.split(r"[\s,]+", m.group(2).strip()) if r} or {ALL}
+            kind, rules = m.group(1).lower(), {r for r in rx.compile(r"[\s,]+").split(m.group(2).strip()) if r} or {ALL}
             if kind == "disable":
                 off |= rules
                 here |= rules
@@ -156,7 +158,7 @@ def _mask_table(line: str, names: list[tuple[int, int]] | None) -> tuple[str, li
     stripped = line.strip()
     if not stripped.startswith("|"):
         return line, None
-    if re.fullmatch(r"\|?[\s:|-]+\|?", stripped):
+    if rx.compile(r"\|?[\s:|-]+\|?").fullmatch(stripped):
         return _blank(line), names
     cells = _cells(line)
     if names is None:  # header row: remember which columns hold names
@@ -175,15 +177,15 @@ def _cells(line: str) -> list[tuple[int, int]]:
 
 
 def _mask_inline(line: str) -> str:
-    line = re.sub(r"`[^`]*`", lambda m: " " * len(m.group()), line)
-    line = re.sub(r"\]\([^)]*\)", lambda m: " " * len(m.group()), line)
-    line = re.sub(r"<https?://[^>]*>|https?://\S+", lambda m: " " * len(m.group()), line)
-    line = re.sub(r"(\*\*|__|~~|\*|\[|\]|^\s*>)", lambda m: " " * len(m.group()), line)
+    line = rx.compile(r"`[^`]*`").sub(lambda m: " " * len(m.group()), line)
+    line = rx.compile(r"\]\([^)]*\)").sub(lambda m: " " * len(m.group()), line)
+    line = rx.compile(r"<https?://[^>]*>|https?://\S+").sub(lambda m: " " * len(m.group()), line)
+    line = rx.compile(r"(\*\*|__|~~|\*|\[|\]|^\s*>)").sub(lambda m: " " * len(m.group()), line)
     line = LIST_MARK.sub(lambda m: " " * len(m.group()), line)
     return HEADING.sub(lambda m: " " * len(m.group()), line)
 
 
-SPLIT = re.compile(r"(?<=[.!?])[\"”')\]]*\s+|\n\s*\n|\u2029|\n(?=\s*[^\sa-z(])")
+SPLIT = rx.compile(r"(?<=[.!?])[\"”')\]]*\s+|\n\s*\n|\u2029|\n(?=\s*[^\sa-z(])")
 
 
 def sentences(prepared: Prepared) -> list[Sentence]:
@@ -208,7 +210,7 @@ def _quoted_question(text: str, m: re.Match) -> bool:
 def _initial(text: str, m: re.Match) -> bool:
     """A name's initial, not a sentence end: "the on-call engineer, J. Moreno, ..."."""
     before = text[max(0, m.start() - 3):m.start()]
-    return m.group() == " " and re.fullmatch(r"(^|.*[\s(,])[A-HJ-Z]\.", before) is not None \
+    return m.group() == " " and rx.compile(r"(^|.*[\s(,])[A-HJ-Z]\.").fullmatch(before) is not None \
         and text[m.end():m.end() + 1].isupper()
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from agent import rxcache as rx
 from agent.checks import agentcause, blamemodel, literalcache, subject
 from agent.checks.lazyre import LazyPattern, compiled_now
 from agent.checks.prefilter import Prefilter
@@ -18,7 +19,7 @@ RULES_FILE = subject.DATA_DIR / "blameless_rules.yaml"
 SEVERITIES = ("error", "warning", "info")
 OPT_IN: frozenset[str] = frozenset()  # rules off unless a config enables them (blame-model is on since round 5)
 NOT_A_NAME_BEFORE = {"st", "san", "santa", "saint", "los", "las", "lake", "mount", "port", "fort", "new"}
-ROLE_HANDLE = re.compile(r"team|squad|group|oncall|on-call|engineer|manager|lead|vp|director|eng$|ops|sre|bot", re.I)
+ROLE_HANDLE = rx.compile(r"team|squad|group|oncall|on-call|engineer|manager|lead|vp|director|eng$|ops|sre|bot", re.I)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class LintConfig:
     people: frozenset[str] = frozenset()
 
 
-def _compile(items: list[str] | None, compiler=re.compile) -> tuple[re.Pattern, ...]:
+def _compile(items: list[str] | None, compiler=rx.compile) -> tuple[re.Pattern, ...]:
     return tuple(compiler(p, re.IGNORECASE) for p in items or ())
 
 
@@ -67,7 +68,7 @@ def _compiler(path: Path):
     return LazyPattern if literalcache.rules_checked(path) else compiled_now
 
 
-def _rule(raw: dict, compiler=re.compile) -> Rule:
+def _rule(raw: dict, compiler=rx.compile) -> Rule:
     return Rule(
         id=raw["id"], severity=raw.get("severity", "error"), kind=raw.get("kind", "phrase"),
         patterns=_compile(raw.get("patterns"), compiler), message=raw.get("message", ""),
@@ -270,8 +271,8 @@ def _mentioned(sentence: str, m: re.Match) -> bool:
     return any(q in before for q in QUOTES) and any(q in after for q in QUOTES)
 
 
-MACHINE_QUOTE = re.compile(r'`[^`]*`|"[^"]*"|“[^”]*”')
-AGENT = re.compile(r"\s+by\s+(?P<who>(the |an? |our |their )?([\w@-]+[ -]){0,3}?[\w@-]+)\b")
+MACHINE_QUOTE = rx.compile(r'`[^`]*`|"[^"]*"|“[^”]*”')
+AGENT = rx.compile(r"\s+by\s+(?P<who>(the |an? |our |their )?([\w@-]+[ -]){0,3}?[\w@-]+)\b")
 
 
 def _machine_text(sentence: str, m: re.Match) -> bool:

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from agent import rxcache as rx
+
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 WINDOW = 40  # tokens of left context a subject is searched in
-TOKEN = re.compile(r"@[\w.\-]+|[A-Za-z0-9_][\w'’\-]*|[,;:()\"“”—–]")
+TOKEN = rx.compile(r"@[\w.\-]+|[A-Za-z0-9_][\w'’\-]*|[,;:()\"“”—–]")
 
 PERSON_PRONOUNS = {"he", "she", "him", "her", "you", "someone", "somebody", "whoever", "who"}
 GENERIC = {"anyone", "anybody", "everyone", "everybody", "nobody", "any", "every", "no", "each"}
@@ -41,7 +43,7 @@ ROLES = {
     "doctor", "cashier", "teller",
 }
 TEAMS = {"team", "squad", "department", "dept", "management", "leadership", "qa", "infra", "crew"}
-TEAM_HANDLE = re.compile(r"team|squad|group|eng$|ops|sre|oncall|on-call|platform|infra", re.I)
+TEAM_HANDLE = rx.compile(r"team|squad|group|eng$|ops|sre|oncall|on-call|platform|infra", re.I)
 SKIP = {
     "had", "has", "have", "was", "were", "is", "are", "did", "does", "do", "not", "never", "also",
     "then", "just", "only", "still", "already", "again", "even", "simply", "all", "both", "apparently",
@@ -68,7 +70,7 @@ HUMAN_TRADES = {"support", "it", "helpdesk", "help-desk", "service", "customer-s
                 "call-centre", "maintenance", "field", "night-shift", "day-shift", "shift", "desk", "ticketing",
                 "booking", "sales", "travel", "gate", "dock", "warehouse", "traffic", "floor", "bank", "care"}
 PASSIVE = {"be", "been", "being", "is", "are", "was", "were", "get", "gets", "got"}
-AUX_START = re.compile(r"(was|were|is|are|has|have|had|been|be|did|didn't|never|failed|forgot|should|could|would)\b", re.I)
+AUX_START = rx.compile(r"(was|were|is|are|has|have|had|been|be|did|didn't|never|failed|forgot|should|could|would)\b", re.I)
 SUBORDINATORS = {"that", "which", "because", "when", "while", "if", "as", "since", "after", "before", "until"}
 CONJUNCTIONS = {"and", "but", "or", "yet", "nor", "so"}
 PREPOSITIONS = {"on", "in", "at", "of", "for", "with", "from", "during", "behind", "responsible"}

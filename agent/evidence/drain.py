@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agent import rxcache as rx
+
 WILD = "<*>"
 FULL_SCAN = 16  # templates a full leaf still compares a novel line against
 MAX_CONTENT = 4096  # characters of one message that take part in mining; the rest is ignored
@@ -23,7 +25,7 @@ _TOK = rf"[^{_SEP}]"
 _END = rf"(?!{_TOK})"
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
-_MASK_RE = re.compile(
+_MASK_RE = rx.compile(
     rf"(?<!{_TOK})"  # only at the start of a token
     + "(?:"
     + r"(?<=\()(?=\))"  # an empty value in parentheses: '()' is '(<*>)' with nothing in it
@@ -39,8 +41,8 @@ _MASK_RE = re.compile(
 
 ZERO = _ZERO = bytes.maketrans(b"123456789", b"000000000")  # digits -> 0 (see add)
 _PUNCT = ".,:;!?'\""
-_KEPT_DIGIT = re.compile(r"[0-9]")
-_RUNS_RE = re.compile(r"<\*>(?:\s+<\*>)+")  # variable-length lists of variables are one variable
+_KEPT_DIGIT = rx.compile(r"[0-9]")
+_RUNS_RE = rx.compile(r"<\*>(?:\s+<\*>)+")  # variable-length lists of variables are one variable
 
 
 def mining_key(text: str) -> bytes:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from agent import rxcache as rx
 from agent.evidence import alerts as al
 from agent.evidence import metrics as mx
 from agent.evidence import traces as tr
@@ -24,12 +25,12 @@ from agent.redact import redact
 BURST_RATIO = 5.0
 _ROLE_SCORE = {"trigger": 0.8, "mechanism": 0.9, "detection": 0.7, "symptom": 0.5, "mitigation": 0.5,
                "distractor": 0.15, "context": 0.3}
-_SATURATED = re.compile(r"(?i)exhausted|too many (?:clients|connections|open files)|pool (?:is )?full|"
+_SATURATED = rx.compile(r"(?i)exhausted|too many (?:clients|connections|open files)|pool (?:is )?full|"
                         r"no space left|out of memory|oom|(\d+)/\1\b|limit reached")
-_TRIGGERISH = re.compile(r"(?i)\b(?:deploy|deployed|deploying|release|rollout|version|config(?:uration)? "
+_TRIGGERISH = rx.compile(r"(?i)\b(?:deploy|deployed|deploying|release|rollout|version|config(?:uration)? "
                          r"(?:change|reload|push)|migration|upgrade|feature flag|restart(?:ed|ing)?|started|boot(?:ed|ing)?)\b")
-_RESOURCE = re.compile(r"(?i)conn|pool|cpu|mem|disk|queue|thread|heap|fd|file|socket|inode|sat")
-_SYMPTOM = re.compile(r"(?i)err|5xx|fail|latency|duration|p9\d|timeout|availability|success")
+_RESOURCE = rx.compile(r"(?i)conn|pool|cpu|mem|disk|queue|thread|heap|fd|file|socket|inode|sat")
+_SYMPTOM = rx.compile(r"(?i)err|5xx|fail|latency|duration|p9\d|timeout|availability|success")
 
 
 @dataclass(slots=True)
@@ -101,7 +102,7 @@ def _template_finding(t: Template, win: Window, res: LogAnalysis) -> tuple[Findi
     return None
 
 
-_FRACTION = re.compile(r"\b(\d+)\s*/\s*(\d+)\b")
+_FRACTION = rx.compile(r"\b(\d+)\s*/\s*(\d+)\b")
 
 
 def _log_saturation(t: Template, cand: Cand) -> tuple[Finding, list[Cand]]:
@@ -331,7 +332,7 @@ def trace_findings(ta: tr.TraceAnalysis, win: Window) -> list[tuple[Finding, lis
     return out
 
 
-_OPAQUE_ID = re.compile(r"^P[A-Z0-9]{5,7}$")  # PagerDuty service ids say nothing about the service
+_OPAQUE_ID = rx.compile(r"^P[A-Z0-9]{5,7}$")  # PagerDuty service ids say nothing about the service
 
 
 def related(ev: Event, service: str) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from agent import rxcache as rx
 from agent.evidence.drain import MAX_CONTENT, ZERO, Cluster, TemplateMiner
 from agent.models import LogRecord, LogSource
 
@@ -25,12 +26,12 @@ MAX_MINUTES = 1500  # per-template histogram cap (25 hours of one-minute buckets
 MAX_COMMANDS = 200
 MAX_EXCERPT = 300
 _LEVEL_RANK = {None: 0, "debug": 0, "info": 1, "warning": 2, "error": 3, "critical": 4}
-_ERRORISH = re.compile(
+_ERRORISH = rx.compile(
     r"(?i)\b(?:error|exception|fail(?:ed|ure|ing)?|fatal|panic|timed? ?out|timeout|refused|exhausted|"
     r"unavailable|denied|too many|oom|out of memory|no space left|killed|crash(?:ed)?|unreachable|expired)\b")
-_WARNISH = re.compile(r"(?i)\b(?:warn(?:ing)?|slow|retry(?:ing)?|degraded|deprecated)\b")
-_EXC = re.compile(r"\b((?:[A-Za-z_][\w$]*\.)*[A-Z][\w$]*(?:Exception|Error|Fault|Panic))\b")
-COMMAND_RE = re.compile(
+_WARNISH = rx.compile(r"(?i)\b(?:warn(?:ing)?|slow|retry(?:ing)?|degraded|deprecated)\b")
+_EXC = rx.compile(r"\b((?:[A-Za-z_][\w$]*\.)*[A-Z][\w$]*(?:Exception|Error|Fault|Panic))\b")
+COMMAND_RE = rx.compile(
     r"(?i)(?:\bkubectl\s+\S+|\bhelm\s+(?:upgrade|install|rollback|uninstall|delete)\b|\bterraform\s+(?:apply|destroy|import)\b|"
     r"\bsystemctl\s+(?:restart|stop|start|reload|disable)\b|\bservice\s+\S+\s+(?:restart|stop)\b|"
     r"\b(?:ALTER|DROP|TRUNCATE)\s+(?:TABLE|INDEX|DATABASE|SCHEMA)\b|\bDELETE\s+FROM\b|\bUPDATE\s+\w+\s+SET\b|"

@@ -16,6 +16,7 @@ from datetime import datetime
 
 import numpy as np
 
+from agent import rxcache as rx
 from agent.models import MetricSeries
 from agent.points import arrays, micros
 
@@ -24,7 +25,7 @@ MIN_R2 = 0.3  # share of a segment's variance a split must explain
 MIN_REL = 0.2  # and the level change must be at least 20 % of the larger level (or 5 noise sigmas)
 _LIMIT_SUFFIXES = ("_max", "_limit", "_capacity", "_total_max", "_pool_size", "_size")
 _BASE_SUFFIXES = ("_active", "_in_use", "_inuse", "_used", "_current", "_count", "_open", "_busy", "")
-_PERCENT = re.compile(r"(?i)(cpu|disk|mem|memory|fs|filesystem|storage|volume).*(util|usage|used|percent|pct|ratio)"
+_PERCENT = rx.compile(r"(?i)(cpu|disk|mem|memory|fs|filesystem|storage|volume).*(util|usage|used|percent|pct|ratio)"
                       r"|(util|usage|percent|pct)")
 
 

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import yaml
 
+from agent import rxcache as rx
 from agent.errors import LibraryError
 from agent.library.records import Record, _parse_date, parse_datetime, with_inferred_category
 from agent.models import CATEGORIES
 
-_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n?", re.S)
-_HEADING = re.compile(r"^#{1,2}\s+(.+?)\s*#*\s*$", re.M)
-_SAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
+_FRONT = rx.compile(r"\A---\s*\n(.*?)\n---\s*\n?", re.S)
+_HEADING = rx.compile(r"^#{1,2}\s+(.+?)\s*#*\s*$", re.M)
+_SAFE_ID = rx.compile(r"[^A-Za-z0-9._-]+")
 
 
 def split_front_matter(text: str) -> tuple[dict, str, int]:

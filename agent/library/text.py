@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-_TOKEN = re.compile(r"[a-z][a-z0-9]+(?:[._-][a-z0-9]+)*")
+from agent import rxcache as rx
+
+_TOKEN = rx.compile(r"[a-z][a-z0-9]+(?:[._-][a-z0-9]+)*")
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further had has

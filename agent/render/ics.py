@@ -13,12 +13,13 @@ import tempfile
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
+from agent import rxcache as rx
 from agent.models import Postmortem
 
 PRODID = "-//postmortem-agent//review meeting//EN"
 MEETING_HOUR_UTC = 10
 DURATION = timedelta(minutes=60)
-EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
+EMAIL = rx.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 MAX_OCTETS = 75
 
 

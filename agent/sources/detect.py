@@ -16,14 +16,15 @@ from typing import Any, BinaryIO, Callable
 
 import yaml
 
+from agent import rxcache as rx
 from agent.sources import jsondoc, promtext
 
 HEAD_BYTES = 64 * 1024
 MAX_JSON_BYTES = 512 * 1024 * 1024
 MIN_SCORE = 0.5
 GZIP_MAGIC = b"\x1f\x8b"
-_NON_TEXT = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\ufffd]")  # not ESC: coloured logs are text
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # terminal colour codes (docker/kubectl logs of a TTY)
+_NON_TEXT = rx.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\ufffd]")  # not ESC: coloured logs are text
+ANSI = rx.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # terminal colour codes (docker/kubectl logs of a TTY)
 
 
 class SniffError(ValueError):

@@ -9,12 +9,14 @@ from __future__ import annotations
 import bisect
 import re
 
+from agent import rxcache as rx
+
 # One match per bracket, never per string: the filler before it swallows text and whole strings in C
 # (possessive, so no backtracking), and stops only at a string that is the key of an object or array
 # value, which the match then captures. Unrolled string loops; the scanner needs valid JSON, which every
 # caller has already parsed.
 _STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
-_BRACKET = re.compile(r'(?:[^"{}\[\]]++|' + _STRING + r'(?!\s*:\s*[{\[]))*+'
+_BRACKET = rx.compile(r'(?:[^"{}\[\]]++|' + _STRING + r'(?!\s*:\s*[{\[]))*+'
                       r'(?:"([^"\\]*+(?:\\.[^"\\]*+)*+)"\s*:\s*(?=[{\[]))?([{}\[\]])')
 
 

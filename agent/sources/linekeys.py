@@ -14,6 +14,7 @@ import re
 from datetime import timezone
 from typing import Any
 
+from agent import rxcache as rx
 from agent.sources import logfields
 from agent.sources.levels import SYSLOG_SEVERITY
 from agent.sources.logs import record_fields
@@ -27,7 +28,7 @@ UTC = timezone.utc
 ZERO = bytes.maketrans(b"123456789", b"000000000")
 _ONES = str.maketrans("0123456789", "1111111111")
 # a timestamp whose whole second (plus zone) keys the time, the fraction added on: '2026-02-05T10:00:00.054Z'
-_ISO_LAYOUT = re.compile(r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)(?:[.,](\d{1,6}))?(Z|UTC|GMT| UTC| GMT)?", re.A)
+_ISO_LAYOUT = rx.compile(r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)(?:[.,](\d{1,6}))?(Z|UTC|GMT| UTC| GMT)?", re.A)
 
 
 class LineInfo:
@@ -229,8 +230,8 @@ _PRI_LEVELS = _Levels(lambda pri: SYSLOG_SEVERITY[pri % 8], 4, False)  # ranks a
 # letters and a digit stay a word), and not four digits just after a 'hh:mm:ss ' (a ctime year would
 # take them). Lines that differ only inside such tokens mask alike (see KeyClassifier._new).
 _B = rb"""[ \t=,;()\[\]{}<>"'|]"""
-_HEX_TOKEN = re.compile(rb"(?<!(?!" + _B + rb").)[0-9a-f]*[a-f][0-9a-f]*(?!(?!" + _B + rb").)", re.S)
-_WHOLE_MASKED = re.compile(rb"(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])(?![a-f]{3,}[0-9]$)[0-9a-f]+")
+_HEX_TOKEN = rx.compile(rb"(?<!(?!" + _B + rb").)[0-9a-f]*[a-f][0-9a-f]*(?!(?!" + _B + rb").)", re.S)
+_WHOLE_MASKED = rx.compile(rb"(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])(?![a-f]{3,}[0-9]$)[0-9a-f]+")
 
 
 def _whole_masked(key: bytes, a: int, b: int) -> bool:

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from agent import rxcache as rx
 from agent.models import LogRecord, LogSource
 from agent.sources.detect import open_text_bytes, read_text, unwrap
 from agent.sources.jsonpos import LineIndex, array_item_lines
@@ -23,8 +24,8 @@ LEVEL_KEYS = ("level", "severity", "lvl", "loglevel", "log.level", "levelname", 
 MESSAGE_KEYS = ("msg", "message", "log", "text", "event", "body", "error", "err")
 SERVICE_KEYS = ("service", "service.name", "app", "application", "component", "logger", "name")
 DOCUMENT_FORMATS = ("otlp_json", "datadog_json", "json_array")
-_PAIR = re.compile(r'([\w.@-]+)=("(?:[^"\\]|\\.)*"|\S*)')
-_LOGFMT_LINE = re.compile(r'^(?:time|ts|t|level|lvl)=')
+_PAIR = rx.compile(r'([\w.@-]+)=("(?:[^"\\]|\\.)*"|\S*)')
+_LOGFMT_LINE = rx.compile(r'^(?:time|ts|t|level|lvl)=')
 MAX_MESSAGE = 64 * 1024
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
+from agent import rxcache as rx
 from agent.models import LogRecord, LogSource
 from agent.sources import logfields
 from agent.sources.context import FileCtx
@@ -23,7 +24,7 @@ from agent.sources.textstate import TextState
 
 MAX_MESSAGE = 64 * 1024
 _BLOCK = 1 << 20
-_HAS_ZONE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$")
+_HAS_ZONE = rx.compile(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$")
 _GENERIC_STEMS = {"app", "application", "server", "service", "log", "logs", "output", "out", "stdout", "stderr",
                   "syslog", "messages", "current", "console", "main", "error", "access", "debug", "info"}
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Callable
 
+from agent import rxcache as rx
 from agent.sources.levels import SYSLOG_SEVERITY, normalise_level
 from agent.sources.timeparse import UTC, from_epoch, parse_iso
 
@@ -19,8 +20,8 @@ MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", 
                                       "Nov", "Dec"), start=1)}
 _LEVEL_WORDS = r"TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRIT|CRITICAL|PANIC|EMERG|ALERT"
 # A level token at the start of the rest of the line, after optional [thread]/pid/dash prefixes.
-_LEVEL_AT = re.compile(r"(?:\[[^\]]{0,60}\]\s*|\d+\s+|-\s+|\|\s*)*\[?(?P<level>[A-Za-z]{1,11})\]?(?=[\s:|\]]|$)")
-_LEVEL_UPPER = re.compile(rf"\b(?P<level>{_LEVEL_WORDS})\b")
+_LEVEL_AT = rx.compile(r"(?:\[[^\]]{0,60}\]\s*|\d+\s+|-\s+|\|\s*)*\[?(?P<level>[A-Za-z]{1,11})\]?(?=[\s:|\]]|$)")
+_LEVEL_UPPER = rx.compile(rf"\b(?P<level>{_LEVEL_WORDS})\b")
 
 
 @dataclass
@@ -113,7 +114,7 @@ def _rfc3164(m: re.Match[str], st: LineState) -> Parsed:
     return dt, level, rest, tag.group(1) if tag else None
 
 
-_SYSLOG_TAG = re.compile(r"([^\s:\[(]+)")
+_SYSLOG_TAG = rx.compile(r"([^\s:\[(]+)")
 
 
 def _naive(y: int, mo: int, d: int, h: int, mi: int, s: int, us: int, st: LineState) -> datetime | None:
@@ -131,7 +132,7 @@ def _rfc5424(m: re.Match[str], st: LineState) -> Parsed:
     return dt, SYSLOG_SEVERITY[int(m.group("pri")) % 8], rest, None if app == "-" else app
 
 
-_SD = re.compile(r"^(?:-|(?:\[(?:[^\]\\]|\\.)*\])+)")
+_SD = rx.compile(r"^(?:-|(?:\[(?:[^\]\\]|\\.)*\])+)")
 
 
 def _access(m: re.Match[str], st: LineState) -> Parsed:
@@ -219,29 +220,29 @@ def _epoch(m: re.Match[str], st: LineState) -> Parsed:
 _ISO_TS = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|\s?[+-]\d{2}:?\d{2}\b|\s?(?:UTC|GMT)(?![A-Za-z]))?"
 
 SHAPES: tuple[Shape, ...] = (
-    Shape("iso8601", re.compile(rf"(?P<ts>{_ISO_TS})[\s|,;\]]*(?P<rest>.*)", re.S), _iso),
-    Shape("rfc5424", re.compile(r"<(?P<pri>\d{1,3})>1 (?P<ts>\S+) (?P<host>\S+) (?P<app>\S+) (?P<proc>\S+) "
+    Shape("iso8601", rx.compile(rf"(?P<ts>{_ISO_TS})[\s|,;\]]*(?P<rest>.*)", re.S), _iso),
+    Shape("rfc5424", rx.compile(r"<(?P<pri>\d{1,3})>1 (?P<ts>\S+) (?P<host>\S+) (?P<app>\S+) (?P<proc>\S+) "
                                 r"(?P<msgid>\S+) ?(?P<rest>.*)", re.S), _rfc5424),
-    Shape("rfc3164", re.compile(r"(?:<(?P<pri>\d{1,3})>)?(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    Shape("rfc3164", rx.compile(r"(?:<(?P<pri>\d{1,3})>)?(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
                                 r" {1,2}(?P<day>\d{1,2}) (?P<hms>\d{2}:\d{2}:\d{2}) (?P<host>\S+) (?P<rest>.*)", re.S),
           _rfc3164, zoneless=True, needs_year=True),
-    Shape("access", re.compile(r"(?P<host>\S+) (?P<ident>\S+) (?P<user>\S+) \[(?P<ts>\d{2}/[A-Z][a-z]{2}/\d{4}:"
+    Shape("access", rx.compile(r"(?P<host>\S+) (?P<ident>\S+) (?P<user>\S+) \[(?P<ts>\d{2}/[A-Z][a-z]{2}/\d{4}:"
                                r"\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?)\] \"(?P<req>[^\"]*)\" (?P<status>\d{3}) ", re.S),
           _access),
-    Shape("apache_error", re.compile(r"\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<mon>[A-Z][a-z]{2}) (?P<day>\d{1,2}) "
+    Shape("apache_error", rx.compile(r"\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<mon>[A-Z][a-z]{2}) (?P<day>\d{1,2}) "
                                      r"(?P<hms>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d+))? (?P<year>\d{4})\] "
                                      r"\[(?:[\w.-]+:)?(?P<level>\w+)\] (?P<rest>.*)", re.S), _apache_error, zoneless=True),
-    Shape("go", re.compile(r"(?P<ts>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?) (?P<rest>.*)", re.S), _slashed,
+    Shape("go", rx.compile(r"(?P<ts>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?) (?P<rest>.*)", re.S), _slashed,
           zoneless=True),
-    Shape("spark", re.compile(r"(?P<ts>\d{2}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) (?P<rest>.*)", re.S), _slashed,
+    Shape("spark", rx.compile(r"(?P<ts>\d{2}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) (?P<rest>.*)", re.S), _slashed,
           zoneless=True),
-    Shape("hdfs", re.compile(r"(?P<d>\d{6}) (?P<t>\d{6}) (?P<rest>.*)", re.S), _hdfs, zoneless=True),
-    Shape("android", re.compile(r"(?P<mo>\d{2})-(?P<day>\d{2}) (?P<hms>\d{2}:\d{2}:\d{2}\.\d{3}) +\d+ +\d+ "
+    Shape("hdfs", rx.compile(r"(?P<d>\d{6}) (?P<t>\d{6}) (?P<rest>.*)", re.S), _hdfs, zoneless=True),
+    Shape("android", rx.compile(r"(?P<mo>\d{2})-(?P<day>\d{2}) (?P<hms>\d{2}:\d{2}:\d{2}\.\d{3}) +\d+ +\d+ "
                                 r"(?P<level>[VDIWEF]) (?P<rest>.*)", re.S), _android, zoneless=True, needs_year=True),
-    Shape("klog", re.compile(r"(?P<level>[IWEF])(?P<mo>\d{2})(?P<day>\d{2}) (?P<hms>\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?) +"
+    Shape("klog", rx.compile(r"(?P<level>[IWEF])(?P<mo>\d{2})(?P<day>\d{2}) (?P<hms>\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?) +"
                              r"\d+ (?P<rest>[^\s\]]+\] .*)", re.S), _klog, zoneless=True, needs_year=True),
-    Shape("epoch", re.compile(r"\S+ (?P<epoch>1\d{9}) \d{4}\.\d{2}\.\d{2} (?P<rest>.*)", re.S), _epoch),
-    Shape("iso8601_embedded", re.compile(rf"(?P<prefix>\S{{1,100}}) (?P<ts>{_ISO_TS})[\s|,;\]]*(?P<rest>.*)", re.S),
+    Shape("epoch", rx.compile(r"\S+ (?P<epoch>1\d{9}) \d{4}\.\d{2}\.\d{2} (?P<rest>.*)", re.S), _epoch),
+    Shape("iso8601_embedded", rx.compile(rf"(?P<prefix>\S{{1,100}}) (?P<ts>{_ISO_TS})[\s|,;\]]*(?P<rest>.*)", re.S),
           _iso),
 )
 BY_ID = {s.id: s for s in SHAPES}

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from agent import rxcache as rx
 from agent.models import MetricSeries
 from agent.points import micros, remember
 from agent.sources import numcolumn
@@ -268,7 +269,7 @@ def _prom_points(pairs: Any, times: _Times) -> tuple[list[Point], np.ndarray, np
 
 # ----------------------------------------------------------------------------- CSV
 
-_TIME_HEADER = re.compile(r"(?i)^(time|timestamp|ts|date|datetime|_time|@timestamp|t)$")
+_TIME_HEADER = rx.compile(r"(?i)^(time|timestamp|ts|date|datetime|_time|@timestamp|t)$")
 
 
 def _csv_time_ok(cell: str) -> bool:

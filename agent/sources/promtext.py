@@ -29,10 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from agent import rxcache as rx
 from agent.sources import jsondoc, numcolumn
 
-_HEAD = re.compile(r'\s*\{\s*"status"\s*:\s*"success"\s*,\s*"data"\s*:\s*\{\s*"resultType"\s*:\s*"matrix"\s*,')
-_VALUES = re.compile(r'"values"\s*:\s*(?=\[)')
+_HEAD = rx.compile(r'\s*\{\s*"status"\s*:\s*"success"\s*,\s*"data"\s*:\s*\{\s*"resultType"\s*:\s*"matrix"\s*,')
+_VALUES = rx.compile(r'"values"\s*:\s*(?=\[)')
 _MARK = "\\u0000promtext:"  # a placeholder's JSON text; decoded it starts with a NUL
 _QUOTE, _OPEN, _CLOSE = ord('"'), ord("["), ord("]")
 _GAP = numcolumn.GAP.encode("ascii")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from agent import rxcache as rx
 from agent.redact import redact
 
 # Lower-case substrings; a text needs the full redactor if its lower-cased form holds one.
@@ -25,7 +26,7 @@ _SHAPE_TABLE = bytes.maketrans(b"0123456789 .-pousr", b"0000000000...ppppp")
 _SHAPE_STR = str.maketrans("0123456789 .-pousr", "0000000000...ppppp")
 _SHAPE_MARKS = ("000.000.0000", ").000.0000", "+0.00", "+00.00", "+000.00", "+0000000000", "ghp_", "githpb_pat_")
 # '@' is common in logs (Java's Object@1a2b); only an e-mail domain or a URL with credentials counts.
-_AT_RULES = re.compile(rb"@[A-Za-z0-9.-]+\.[A-Za-z]{2}|://")
+_AT_RULES = rx.compile(rb"@[A-Za-z0-9.-]+\.[A-Za-z]{2}|://")
 _TRIGGER_BYTES = [t.encode() for t in TRIGGERS]
 _MARK_BYTES = [m.encode() for m in _SHAPE_MARKS]
 # each mark with a byte it must hold that most log text lacks ('000.000.0000' has none)
@@ -34,8 +35,8 @@ _GATED_MARKS = [(m, next((g for g in (b"+", b")", b"_") if g in m), None)) for m
 
 # one C-level search per text instead of a Python-level ``in`` per trigger (same answer: some
 # alternative matches exactly when some trigger is a substring)
-_TRIGGER_RX = re.compile("|".join(map(re.escape, TRIGGERS)))
-_MARK_RX = re.compile("|".join(map(re.escape, _SHAPE_MARKS)))
+_TRIGGER_RX = rx.compile("|".join(map(re.escape, TRIGGERS)))
+_MARK_RX = rx.compile("|".join(map(re.escape, _SHAPE_MARKS)))
 
 
 def needs_redaction(text: str) -> bool:

@@ -11,6 +11,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
+from agent import rxcache as rx
 from agent.models import ChatMessage
 from agent.sources.context import FileCtx, ref_name
 from agent.sources.detect import Detector, Sniff, items_of
@@ -19,10 +20,10 @@ from agent.sources.timeparse import from_epoch
 
 _SKIP_SUBTYPES = {"channel_join", "channel_leave", "group_join", "group_leave", "member_joined_channel",
                   "member_left_channel"}
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]+))?>")
-_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]+))?>")
-_CHANNEL_REF = re.compile(r"<#C[A-Z0-9]+\|([^>]+)>")
-_TS = re.compile(r"^\d{9,11}\.\d{1,6}$")
+_MENTION = rx.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]+))?>")
+_LINK = rx.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]+))?>")
+_CHANNEL_REF = rx.compile(r"<#C[A-Z0-9]+\|([^>]+)>")
+_TS = rx.compile(r"^\d{9,11}\.\d{1,6}$")
 
 
 def _is_message(m: Any) -> bool:

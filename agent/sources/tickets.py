@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+from agent import rxcache as rx
 from agent.models import TicketInfo
 from agent.sources.context import Collected
 
-_ROLLBACK = re.compile(r"(?i)\b(roll(?:ed|ing)?[ -]?back|revert(?:ed|ing)?|downgrad\w*)\b")
-_CONFIG = re.compile(r"(?i)\b(config(?:uration)?|feature[ -]?flag|flag|setting|toggle|terraform|helm values|"
+_ROLLBACK = rx.compile(r"(?i)\b(roll(?:ed|ing)?[ -]?back|revert(?:ed|ing)?|downgrad\w*)\b")
+_CONFIG = rx.compile(r"(?i)\b(config(?:uration)?|feature[ -]?flag|flag|setting|toggle|terraform|helm values|"
                      r"timeout|limit|threshold|env(?:ironment)? var\w*)\b")
 
 

@@ -12,15 +12,17 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from agent import rxcache as rx
+
 UTC = timezone.utc
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Go's zero time and friends: "no value", not a real instant.
 _ZERO_YEARS = ("0001-", "0000-")
-_DECIMAL = re.compile(r"^\d+\.\d+$")
-_NUMERIC = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
-_ZONE_NAME = re.compile(r"\s*(?:UTC|GMT|Z)$")
-_OFFSET_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
-_FRACTION_COMMA = re.compile(r"(\d{2}:\d{2}:\d{2}),(\d+)")
+_DECIMAL = rx.compile(r"^\d+\.\d+$")
+_NUMERIC = rx.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
+_ZONE_NAME = rx.compile(r"\s*(?:UTC|GMT|Z)$")
+_OFFSET_NO_COLON = rx.compile(r"([+-]\d{2})(\d{2})$")
+_FRACTION_COMMA = rx.compile(r"(\d{2}:\d{2}:\d{2}),(\d+)")
 
 
 @lru_cache(maxsize=64)
