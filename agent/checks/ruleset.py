@@ -164,7 +164,7 @@ def load_config(path: Path) -> LintConfig:
 
 @lru_cache(maxsize=1)
 def critique_patterns() -> tuple[re.Pattern, ...]:
-    data = yaml.safe_load((subject.DATA_DIR / "blame_critique.yaml").read_text(encoding="utf-8"))
+    data = yaml.load((subject.DATA_DIR / "blame_critique.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
     return _compile(data["patterns"])
 
 
