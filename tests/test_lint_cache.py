@@ -71,6 +71,14 @@ def test_rules_compile_lazily_only_when_the_cache_vouches_for_the_file(tmp_path)
         load_rules(bad)  # an edited rules file still fails at load, not at the first sentence
 
 
+def test_the_rules_document_comes_from_the_cache_only_for_the_content_it_was_written_from(tmp_path):
+    assert literalcache.document(ruleset.RULES_FILE) == ruleset.parse_rules_file(ruleset.RULES_FILE)
+    edited = tmp_path / "rules.yaml"
+    edited.write_text("rules: []\nagent_lexicon: {}\n", encoding="utf-8")
+    assert literalcache.document(edited) is None
+    assert ruleset._document(edited) == {"rules": [], "agent_lexicon": {}}
+
+
 def test_a_lazy_pattern_behaves_like_the_compiled_one():
     source = r"(?P<who>\w+) (wiped|nuked) it"
     lazy, real = LazyPattern(source, re.IGNORECASE), re.compile(source, re.IGNORECASE)

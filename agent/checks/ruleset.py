@@ -88,7 +88,12 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @lru_cache(maxsize=4)
 def _document(path: Path = RULES_FILE) -> dict:
-    """The parsed rules file, read once for both the rules and the agent lexicon (treat as read-only)."""
+    """The parsed rules file, read once for both the rules and the agent lexicon (treat as read-only):
+    the lint cache's copy while the file has the content it was written from, else parsed now."""
+    return literalcache.document(path) or parse_rules_file(path)
+
+
+def parse_rules_file(path: Path) -> dict:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # a safe loader: C or pure-Python SafeLoader
 
 
