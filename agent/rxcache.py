@@ -10,6 +10,10 @@ order); another interpreter, a regex the file does not know, or a damaged file f
 every entry against a fresh compile and fails when a regex the drafts use is missing. Regenerate with:
 
     python -m agent.rxcache [EXTRA_BUNDLE ...]
+
+Modules use it as ``from agent import rxcache as rx`` and ``rx.compile(...)`` (the same length as
+``re.compile(...)``, so continuation lines keep their alignment). Regexes built from incident data
+(names, actors) stay on ``re.compile``: they would never be in the file.
 """
 
 from __future__ import annotations

@@ -22,8 +22,12 @@ from agent import rxcache
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def fixtures() -> list[Path]:
+    return sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir())
+
+
 def default_bundles() -> list[Path]:
-    found = sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir())
+    found = fixtures()
     quality = ROOT / "tests" / "data" / "quality"
     found += sorted(p for p in quality.iterdir() if p.is_dir()) if quality.is_dir() else []
     bench = ROOT / "benchmarks" / "_data" / "bundle_10000"
@@ -103,8 +107,7 @@ def stale() -> list[str]:
 def main(argv: list[str]) -> None:
     check = "--check" in argv
     extra = [Path(a) for a in argv if a != "--check"]
-    needed = collect(sorted(p for p in (ROOT / "fixtures").iterdir() if p.is_dir()) if check
-                     else default_bundles() + extra)
+    needed = collect(fixtures() if check else default_bundles() + extra)
     if check:
         gone = missing(needed)
         for pattern, flags in gone:
