@@ -37,6 +37,7 @@ def build(bundle: Bundle, *, budget_tokens: int = 8000, progress: bool = False,
     events = ev_mod.dedupe(bundle.events)
     win = ev_mod.window(bundle, events)
     job = _adopt(mining, bundle, win, reader) or _start_logs(bundle, win, reader)  # before any thread exists
+    counted = None
     try:
         others = _other_findings(bundle, win)
         counter = counter or pk.count_tokens
@@ -44,6 +45,8 @@ def build(bundle: Bundle, *, budget_tokens: int = 8000, progress: bool = False,
             counter("")
             if while_mining is not None:
                 while_mining()
+            if counter is pk.count_tokens:  # the events' excerpts, counted before the log events join them
+                counted = pk.clip_counts(pk.event_cand(e).excerpt for e in events)
         with Progress(enabled=progress) as prog:
             logs = _logs(bundle, win, reader, prog, job)
     finally:
@@ -52,8 +55,8 @@ def build(bundle: Bundle, *, budget_tokens: int = 8000, progress: bool = False,
     found = _log_findings(logs, win) + others
     events = ev_mod.dedupe(events + _derived_events(found))
     phase = ev_mod.phase_events(events, win)
-    events = [e.model_copy(update={"importance": ev_mod.importance(e, win, i in phase)}) for i, e in enumerate(events)]
-    pack = pk.fit(found, events, phase, budget=budget_tokens, counter=counter)
+    importance = [ev_mod.importance(e, win, i in phase) for i, e in enumerate(events)]
+    pack = pk.fit(found, events, phase, budget=budget_tokens, counter=counter, importance=importance, counted=counted)
     if logs is not None and logs.problems:
         pack.notes = list(logs.problems)
     return pack
