@@ -66,34 +66,47 @@ def _fit_inputs(bundle):
     events = ev_mod.dedupe(bundle.events)
     win = ev_mod.window(bundle, events)
     phase = ev_mod.phase_events(events, win)
-    return events, phase, [ev_mod.importance(e, win, i in phase) for i, e in enumerate(events)]
+    return [e.model_copy(update={"importance": ev_mod.importance(e, win, i in phase)}) for i, e in enumerate(events)], phase
 
 
 @pytest.mark.parametrize("budget", [0, 60, 400, 8000])
-def test_importance_given_apart_packs_as_importance_set_on_the_events(bundle, budget):
-    events, phase, imp = _fit_inputs(bundle)
-    copied = [e.model_copy(update={"importance": i}) for e, i in zip(events, imp)]
-    want = pk.fit([], copied, phase, budget=budget)
-    got = pk.fit([], events, phase, budget=budget, importance=imp)
+def test_shared_events_pack_as_copied_ones(bundle, budget):
+    events, phase = _fit_inputs(bundle)
+    want = pk.fit([], events, phase, budget=budget)
+    got = pk.fit([], events, phase, budget=budget, share=True)
     assert got.model_dump_json() == want.model_dump_json()
-    assert [e.importance for e in got.events] == imp
+    assert all(a is not b for a, b in zip(want.events, events))  # copies unless the caller shares its own
+    shared = [a is b for a, b in zip(got.events, events)]
+    assert all(s == (e.evidence_id is None) for s, e in zip(shared, got.events))
 
 
 @pytest.mark.parametrize("budget", [0, 60, 400, 8000])
 def test_counts_made_ahead_pack_as_counts_made_while_fitting(bundle, budget):
-    events, phase, imp = _fit_inputs(bundle)
+    events, phase = _fit_inputs(bundle)
     counted = pk.clip_counts(pk.event_cand(e).excerpt for e in events)
     assert all(counted[t] == pk._clip_count(t) for t in counted)
-    want = pk.fit([], events, phase, budget=budget, importance=imp)
-    got = pk.fit([], events, phase, budget=budget, importance=imp, counted=counted)
+    want = pk.fit([], events, phase, budget=budget)
+    got = pk.fit([], events, phase, budget=budget, counted=counted)
     assert got.model_dump_json() == want.model_dump_json()
 
 
 def test_counts_made_ahead_are_used_only_by_tiktoken(bundle):
-    events, phase, imp = _fit_inputs(bundle)
+    events, phase = _fit_inputs(bundle)
     wrong = {pk.event_cand(e).excerpt: ("x", 10_000) for e in events}  # a custom counter must not see these
-    pack = pk.fit([], events, phase, budget=400, counter=lambda t: pk.count_tokens(t), importance=imp, counted=wrong)
+    pack = pk.fit([], events, phase, budget=400, counter=lambda t: pk.count_tokens(t), counted=wrong)
     assert pack.evidence and all(e.excerpt != "x" for e in pack.evidence)
+
+
+def test_importance_rated_ahead_is_the_importance_rated_after(bundle):
+    events = ev_mod.dedupe(bundle.events)
+    win = ev_mod.window(bundle, events)
+    phase = ev_mod.phase_events(events, win)
+    rated = evidence._rated(events, win)
+    for i, e in enumerate(events):
+        got = evidence._rate(e, win, i in phase, rated)
+        assert got is not e and got == e.model_copy(update={"importance": ev_mod.importance(e, win, i in phase)})
+    stranger = events[0].model_copy()
+    assert evidence._rate(stranger, win, False, {id(stranger): (events[0], events[0])}) is not events[0]
 
 
 def test_warming_the_clean_up_compiles_its_common_regexes_and_changes_nothing(tmp_path):

@@ -100,12 +100,12 @@ class _Budget:
 
 
 def fit(findings: list[tuple[Finding, list[Cand]]], events: list[Event], phase: set[int], *,
-        budget: int, counter: Callable[[str], int] = count_tokens, importance: list[float] | None = None,
-        counted: dict[str, tuple[str, int]] | None = None) -> EvidencePack:
-    """The pack. ``importance`` (one per event) replaces the events' own, in the ranking and in the pack's
-    events; ``counted`` holds excerpts already clipped and counted (``clip_counts``, tiktoken only)."""
+        budget: int, counter: Callable[[str], int] = count_tokens,
+        counted: dict[str, tuple[str, int]] | None = None, share: bool = False) -> EvidencePack:
+    """The pack. ``counted`` holds excerpts already clipped and counted (``clip_counts``, tiktoken only).
+    The pack's events are copies with their evidence ids; with ``share`` (the caller's own copies) an
+    event whose id does not change is put in the pack as it is."""
     b = _Budget(budget, counter, counted)
-    imp = importance if importance is not None else [e.importance for e in events]
     keys = [ident(e) for e in events]
     for i in sorted(phase, key=lambda i: events[i].time):
         b.admit([event_cand(events[i])], keys=[keys[i]])
@@ -114,18 +114,17 @@ def fit(findings: list[tuple[Finding, list[Cand]]], events: list[Event], phase: 
     for f, cands in ranked:
         if b.admit(cands, f.text):
             kept_findings.append((f, cands))
-    rest = sorted((i for i in range(len(events)) if i not in phase), key=lambda i: (-imp[i], events[i].time))
+    rest = sorted((i for i in range(len(events)) if i not in phase), key=lambda i: (-events[i].importance, events[i].time))
     for i in rest:
         cand = event_cand(events[i])
         if not b.full_for(cand, keys[i]):
             b.admit([cand], keys=[keys[i]])
     total = {ident(c) for _, cs in findings for c in cs} | set(keys)
-    return _number(b, kept_findings, events, keys, budget, dropped=len(total - set(b.kept)),
-                   importance=importance)
+    return _number(b, kept_findings, events, keys, budget, dropped=len(total - set(b.kept)), share=share)
 
 
 def _number(b: _Budget, findings: list[tuple[Finding, list[Cand]]], events: list[Event], keys: list[Key],
-            budget: int, dropped: int, importance: list[float] | None = None) -> EvidencePack:
+            budget: int, dropped: int, share: bool = False) -> EvidencePack:
     order = sorted(b.kept.items(), key=lambda kc: (kc[1].time or _LATE, kc[1].kind, kc[1].source_file, kc[1].line or 0,
                                                    kc[1].pointer))
     ids = {k: f"E{n}" for n, (k, _) in enumerate(order, 1)}
@@ -135,11 +134,8 @@ def _number(b: _Budget, findings: list[tuple[Finding, list[Cand]]], events: list
     for f, cands in findings:
         f.evidence_ids = list(dict.fromkeys(ids[k] for k in map(ident, cands) if k in ids))
         out_findings.append(f)
-    if importance is None:
-        out_events = [e.model_copy(update={"evidence_id": ids.get(k)}) for e, k in zip(events, keys)]
-    else:
-        out_events = [e.model_copy(update={"importance": i, "evidence_id": ids.get(k)})
-                      for e, k, i in zip(events, keys, importance)]
+    out_events = [e if share and ids.get(k) == e.evidence_id else e.model_copy(update={"evidence_id": ids.get(k)})
+                  for e, k in zip(events, keys)]
     out_findings.sort(key=lambda f: (-f.score, f.time or _LATE))
     return EvidencePack(evidence=evidence, events=out_events, findings=out_findings, token_count=b.used,
                         token_budget=budget, dropped=dropped)
