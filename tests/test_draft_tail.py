@@ -148,3 +148,17 @@ def test_departures_worked_out_ahead_assemble_the_same_draft(bundle):
     want = assemble(bundle, pack.model_copy(deep=True))
     got = assemble(bundle, pack.model_copy(deep=True), departures=departures(bundle))
     assert got.model_dump_json() == want.model_dump_json()
+
+
+@pytest.mark.parametrize("budget", [0, 25, 60, 400, 8000])
+def test_events_too_big_for_what_is_left_are_skipped_exactly(bundle, budget, monkeypatch):
+    events, phase = _fit_inputs(bundle)
+    counted = pk.clip_counts(pk.event_cand(e).excerpt for e in events)
+    want = pk.fit([], events, phase, budget=budget)
+    skipped: list[bool] = []
+    real = pk._Budget.too_big
+    monkeypatch.setattr(pk._Budget, "too_big", lambda self, ev, key: skipped.append(real(self, ev, key)) or skipped[-1])
+    got = pk.fit([], events, phase, budget=budget, counted=counted)
+    assert got.model_dump_json() == want.model_dump_json()
+    if budget == 25:
+        assert any(skipped)

@@ -50,7 +50,11 @@ def clip_counts(texts: Iterable[str]) -> dict[str, tuple[str, int]]:
 def event_cand(ev: Event) -> Cand:
     kind = {"ticket": "ticket", "alert": "alert", "chat": "chat", "change": "change", "log": "log",
             "trace": "trace", "metric": "metric"}.get(ev.source, "manual")
-    return Cand(kind, ev.source_file, ev.pointer, ev.line, ev.time, ev.text[:600], "")  # type: ignore[arg-type]
+    return Cand(kind, ev.source_file, ev.pointer, ev.line, ev.time, _excerpt(ev), "")  # type: ignore[arg-type]
+
+
+def _excerpt(ev: Event) -> str:
+    return ev.text[:600]
 
 
 Key = tuple[str, datetime | None]
@@ -89,6 +93,12 @@ class _Budget:
         return self.count is count_tokens and self.used >= self.budget and bool(c.excerpt or c.summary) \
             and (key if key is not None else ident(c)) not in self.kept
 
+    def too_big(self, ev: Event, key: Key) -> bool:
+        """True when event ``ev`` certainly cannot be admitted: its excerpt, counted ahead (``counted``,
+        tiktoken only), does not fit what is left. Most of a big bundle's events end here."""
+        hit = self.counted.get(_excerpt(ev)) if self.count is count_tokens else None
+        return hit is not None and self.used + hit[1] > self.budget and key not in self.kept
+
     def admit(self, cands: list[Cand], text: str = "", *, force: bool = False, keys: list[Key] | None = None) -> bool:
         cost, new = self.cost(cands, keys if keys is not None else [ident(c) for c in cands], text)
         if not force and self.used + cost > self.budget:
@@ -116,6 +126,8 @@ def fit(findings: list[tuple[Finding, list[Cand]]], events: list[Event], phase: 
             kept_findings.append((f, cands))
     rest = sorted((i for i in range(len(events)) if i not in phase), key=lambda i: (-events[i].importance, events[i].time))
     for i in rest:
+        if b.too_big(events[i], keys[i]):
+            continue
         cand = event_cand(events[i])
         if not b.full_for(cand, keys[i]):
             b.admit([cand], keys=[keys[i]])
