@@ -195,9 +195,15 @@ MARKUP = re.compile(r"\n|`|\*|\[|\]|__|~~|<!--|://")
 
 def chat_sentences(text: str) -> list[str]:
     """The texts of ``prose.sentences(prose.prepare(text))``. Most chat messages are one line of plain
-    words that masking would leave as they are, so they skip it (tests/test_lint_speed_chat.py)."""
-    prepared = prose.Prepared(text, [0]) if text.lstrip()[:1].isalpha() and not MARKUP.search(text) \
-        else prose.prepare(text)
+    words that masking would leave as they are, so they skip it (tests/test_lint_speed_chat.py); most
+    are one sentence too, with no break for the splitter to find."""
+    if text.lstrip()[:1].isalpha() and not MARKUP.search(text):
+        if not prose.SPLIT.search(text):
+            body = text.strip()
+            return [body] if body else []
+        prepared = prose.Prepared(text, [0])
+    else:
+        prepared = prose.prepare(text)
     return [sent.text for sent in prose.sentences(prepared)]
 
 
