@@ -20,15 +20,16 @@ _SECTIONS = ("executive_summary", "impact", "timeline", "five_whys", "root_cause
 
 
 def assemble(bundle: Bundle, pack: EvidencePack, *, settings: Settings | None = None,
-             exclude: set[str] | frozenset[str] = frozenset()) -> Postmortem:
+             exclude: set[str] | frozenset[str] = frozenset(), departures: list[ms.Shift] | None = None) -> Postmortem:
     """The whole offline draft. Adds evidence for computed facts (metric peaks) to ``pack``.
 
     ``exclude`` holds chat ts / evidence ids that must not appear in the timeline (blameful chat).
+    ``departures`` is ``departures(bundle)`` when the caller worked it out ahead.
     """
     settings = settings or Settings()
     cites = Citations(pack)
     severity = incident.severity(bundle)
-    first_shifts = _shifts(bundle, None)
+    first_shifts = departures if departures is not None else _shifts(bundle, None)
     events = _events(bundle, pack, cites, first_shifts)
     tl = timeline_stage.build(events, severity=severity, incident_meta=bundle.meta, tickets=bundle.tickets,
                               people=people(bundle), exclude=exclude)
@@ -60,6 +61,12 @@ def people(bundle: Bundle) -> set[str]:
     systems = {bundle.meta.service} | {t.service for t in bundle.tickets} | {a.service for a in bundle.alerts}
     systems |= {e.service for e in bundle.events} | {c.service for c in bundle.changes}
     return {n for n in names if n and n not in systems}
+
+
+def departures(bundle: Bundle) -> list[ms.Shift]:
+    """Each series' first sustained departure from its leading points. It needs only the bundle, so a
+    big draft works it out while its logs are mined elsewhere."""
+    return _shifts(bundle, None)
 
 
 def _shifts(bundle: Bundle, before: datetime | None) -> list[ms.Shift]:

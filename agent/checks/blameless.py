@@ -98,6 +98,21 @@ def clean_postmortem(pm: Postmortem) -> Postmortem:
     return Postmortem.model_validate(data)
 
 
+def warm_clean() -> None:
+    """Compile now what ``clean_postmortem`` needs on nearly every draft, instead of on first use: the
+    blame-critique patterns (any sentence a rule may fire on is checked against them) and the word
+    classes of the agent-cause rule (any sentence naming a person or team). The draft calls this while
+    its logs are mined elsewhere; the rule patterns proper stay lazy (which of them a draft reaches
+    depends on its words)."""
+    from agent.checks.ruleset import critique_patterns, load_lexicon
+
+    critique_patterns()
+    for value in vars(load_lexicon()).values():
+        compile_now = getattr(value, "compiled", None)  # a lazily compiled regex (agent/checks/lazyre.py)
+        if callable(compile_now):
+            compile_now()
+
+
 def _people(pm: Postmortem) -> list[str]:
     names = [pm.author, *pm.reviewers, *(a.owner for a in pm.action_items), *(s.name for s in pm.sign_off)]
     return person_names(names)
@@ -181,9 +196,15 @@ MARKUP = rx.compile(r"\n|`|\*|\[|\]|__|~~|<!--|://")
 
 def chat_sentences(text: str) -> list[str]:
     """The texts of ``prose.sentences(prose.prepare(text))``. Most chat messages are one line of plain
-    words that masking would leave as they are, so they skip it (tests/test_lint_speed_chat.py)."""
-    prepared = prose.Prepared(text, [0]) if text.lstrip()[:1].isalpha() and not MARKUP.search(text) \
-        else prose.prepare(text)
+    words that masking would leave as they are, so they skip it (tests/test_lint_speed_chat.py); most
+    are one sentence too, with no break for the splitter to find."""
+    if text.lstrip()[:1].isalpha() and not MARKUP.search(text):
+        if not prose.SPLIT.search(text):
+            body = text.strip()
+            return [body] if body else []
+        prepared = prose.Prepared(text, [0])
+    else:
+        prepared = prose.prepare(text)
     return [sent.text for sent in prose.sentences(prepared)]
 
 

@@ -37,6 +37,7 @@ def build(bundle: Bundle, *, budget_tokens: int = 8000, progress: bool = False,
     events = ev_mod.dedupe(bundle.events)
     win = ev_mod.window(bundle, events)
     job = _adopt(mining, bundle, win, reader) or _start_logs(bundle, win, reader)  # before any thread exists
+    counted, rated = None, {}
     try:
         others = _other_findings(bundle, win)
         counter = counter or pk.count_tokens
@@ -44,6 +45,9 @@ def build(bundle: Bundle, *, budget_tokens: int = 8000, progress: bool = False,
             counter("")
             if while_mining is not None:
                 while_mining()
+            if counter is pk.count_tokens:  # the events' excerpts, counted before the log events join them
+                counted = pk.clip_counts(pk.event_cand(e).excerpt for e in events)
+            rated = _rated(events, win)
         with Progress(enabled=progress) as prog:
             logs = _logs(bundle, win, reader, prog, job)
     finally:
@@ -52,11 +56,25 @@ def build(bundle: Bundle, *, budget_tokens: int = 8000, progress: bool = False,
     found = _log_findings(logs, win) + others
     events = ev_mod.dedupe(events + _derived_events(found))
     phase = ev_mod.phase_events(events, win)
-    events = [e.model_copy(update={"importance": ev_mod.importance(e, win, i in phase)}) for i, e in enumerate(events)]
-    pack = pk.fit(found, events, phase, budget=budget_tokens, counter=counter)
+    events = [_rate(e, win, i in phase, rated) for i, e in enumerate(events)]
+    pack = pk.fit(found, events, phase, budget=budget_tokens, counter=counter, counted=counted, share=True)
     if logs is not None and logs.problems:
         pack.notes = list(logs.problems)
     return pack
+
+
+def _rated(events: list[Event], win: Window) -> dict[int, tuple[Event, Event]]:
+    """id(event) -> (event, its copy with its importance as a not phase-defining event): made while the
+    logs are mined elsewhere, since all but a few of the pack's events are the bundle's own."""
+    return {id(e): (e, e.model_copy(update={"importance": ev_mod.importance(e, win, False)})) for e in events}
+
+
+def _rate(e: Event, win: Window, phase: bool, rated: dict[int, tuple[Event, Event]]) -> Event:
+    """``e`` copied with its importance (from ``rated`` when it was made ahead)."""
+    ahead = None if phase else rated.get(id(e))
+    if ahead is not None and ahead[0] is e:
+        return ahead[1]
+    return e.model_copy(update={"importance": ev_mod.importance(e, win, phase)})
 
 
 def _adopt(mining: parallel.Mining | None, bundle: Bundle, win: Window,
