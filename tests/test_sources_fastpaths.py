@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.sources import detect, jsonpos, jsonscan
+from agent.sources import detect, jsonpos, jsonscan, load_bundle, scrub, slack
+from agent.sources.timeparse import from_epoch
 
 
 def _plain_count(path) -> int:
@@ -109,3 +110,64 @@ def test_numpy_item_lines_on_escapes_and_small_documents(text):
 def test_numpy_item_lines_refuse_what_does_not_add_up():
     assert jsonscan.item_lines('{"a": [1, 2}', ("a",)) is None  # brackets do not balance
     assert jsonscan.item_lines('{"a": "x}', ("a",)) is None  # a string never closed
+
+
+# ----------------------------------------------------------------------------- chat: scrub_all, batched messages
+
+def test_scrub_all_is_scrub_of_each():
+    rng = random.Random(7)
+    words = ["checking", "graphs", "token", "TOKEN", "Bearer abc.def", "eyJhbGciOi.x.y", "sk-live_1234567890abcdef",
+             "(555) 123-4567", "+1 415 555 0100", "ops@example.com", "a@b", "https://u:p@host/x", "://", "@",
+             "ghp_0123456789abcdefghijklmnopqrstuvwxyz", "xoxb-1-2-abc", "key=val", "passw0rd", "\u212aEY", "caf\u00e9",
+             "AKIAABCDEFGHIJKLMNOP", "", "line\nbreak", "5551234567", "sig", "SeSsIoN"]
+    for _ in range(30):
+        texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(60, 300))]
+        got = scrub.scrub_all(texts)
+        want = [scrub.scrub(t) for t in texts]
+        assert got == want
+        assert all((g is t) == (w is t) for g, w, t in zip(got, want, texts))  # unchanged texts are the same object
+    ascii_texts = [f"update {i} on /v1/orders" for i in range(100)] + ["\x00token"]
+    assert scrub.scrub_all(ascii_texts) == [scrub.scrub(t) for t in ascii_texts]
+
+
+def _chat_bundle(tmp_path, messages, name="slack.json"):
+    (tmp_path / "incident.yaml").write_text("title: t\nseverity: SEV-2\n")
+    (tmp_path / name).write_text(json.dumps({"ok": True, "channel": "inc", "messages": messages}, indent=1))
+    return load_bundle(tmp_path)
+
+
+def _view(b):
+    return ([m.model_dump() for m in b.chat], [e.model_dump() for e in b.events],
+            [(f.path, f.status, f.reason, f.records) for f in b.files])
+
+
+GOOD = [{"type": "message", "ts": f"17702856{i % 100:02d}.{i:06d}", "user": f"U{i % 3}",
+         "text": ["plain", "token xoxb-1-22-abc", "<@U1> see <https://x.io|x> &amp; <#C1|ops>", "", "mail a@b.io",
+                  "\u212aEY here"][i % 6]} for i in range(130)]
+BROKEN = [  # the first three break the batch's reading (one by one then); the last its appending
+    GOOD[:70] + [{"type": "message", "ts": "1770285700.000100", "user": ["not", "a", "name"], "text": "x"}] + GOOD[70:],
+    GOOD[:70] + [{"type": "message", "ts": "1770285700.000100", "user": "U1", "text": 42}] + GOOD[70:],
+    GOOD[:70] + [{"type": "message", "ts": "1770285700.000100", "subtype": ["x"], "text": "x"}] + GOOD[70:],
+    GOOD[:70] + [{"type": "message", "ts": "1770285700.000100", "user": 5, "text": "x"}] + GOOD[70:],
+]
+
+
+@pytest.mark.parametrize(("messages", "batched"), [(GOOD, True), (GOOD[:10], True), *((b, False) for b in BROKEN[:3]),
+                                                   (BROKEN[3], True)])
+def test_batched_chat_messages_load_as_one_by_one(tmp_path, monkeypatch, messages, batched):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with monkeypatch.context() as patch:
+        if batched:
+            patch.setattr(slack, "_one_by_one", lambda *a: 1 / 0)
+        fast = _view(_chat_bundle(tmp_path / "a", messages))
+    monkeypatch.setattr(slack, "_times", lambda stamps: [][0])  # an IndexError: one by one
+    assert _view(_chat_bundle(tmp_path / "b", messages)) == fast
+    assert fast[2][-1][1] == ("error" if messages in BROKEN else "parsed")
+
+
+def test_slack_times_are_from_epoch():
+    rng = random.Random(3)
+    stamps = [f"{rng.randint(10**8, 10**11 - 1)}.{rng.randint(0, 999999):0{rng.randint(1, 6)}d}" for _ in range(3000)]
+    stamps = [s for s in stamps if slack._TS.match(s)] + ["1770285600.5", "999999999.000001", "1770285600.123456"]
+    assert slack._times(stamps) == [from_epoch(s) for s in stamps]

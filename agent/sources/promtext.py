@@ -1,18 +1,19 @@
-"""Prometheus query_range documents read from their text: each series' "values" array stays text.
+"""Prometheus query_range documents read from their bytes: each series' "values" array stays text.
 
 A large bundle's metrics file is 50 series of 10k ``[time, "value"]`` pairs; parsing it whole builds
 a list, a float and a string per point, only for the metrics parser to take the pairs apart again.
-``skeleton(text)`` instead cuts every "values" array out of the text, parses what is left (the
-document without its points) and puts a ``Column`` where each array was. A Column checks its text
-with numpy, byte by byte, and keeps two texts: the times joined with commas, the value strings
-joined with commas; ``agent.sources.metrics`` decodes those in one orjson call each.
+``skeleton(data)`` instead cuts every "values" array out of the file's bytes, parses what is left
+(the document without its points) and puts a ``Column`` where each array was. A Column checks its
+array with numpy, byte by byte, then blanks a copy in place (quotes and the pairs' brackets become
+spaces, gap tokens the ``numcolumn.GAP`` number) so that one orjson parse gives the times and the
+values: "[[t1, "v1"], [t2, "v2"]]" reads as "[ t1,  v1  ,  t2,  v2  ]".
 
 The result must be what parsing the whole text gives, so the cut is made only when it is exact:
 
 - the document starts as a Prometheus matrix answer and is not an API-recording envelope;
 - every array is in the canonical layout (``[[t, "v"], ...]`` with ", " or "," between items, no
   other whitespace, ASCII, no backslash or control character), and each time is one JSON number
-  (the times text parses to exactly one number per pair), so the array is valid JSON;
+  (the blanked array parses to exactly two numbers per pair), so the array is valid JSON;
 - each Column stands at the "values" of one item of ``data.result``, one Column per array.
 
 Anything else (and an empty array) gives None, and the caller parses the whole document as before.
