@@ -171,3 +171,27 @@ def test_slack_times_are_from_epoch():
     stamps = [f"{rng.randint(10**8, 10**11 - 1)}.{rng.randint(0, 999999):0{rng.randint(1, 6)}d}" for _ in range(3000)]
     stamps = [s for s in stamps if slack._TS.match(s)] + ["1770285600.5", "999999999.000001", "1770285600.123456"]
     assert slack._times(stamps) == [from_epoch(s) for s in stamps]
+
+
+def test_alert_texts_scrubbed_once_per_distinct_text_as_each_alone(tmp_path):
+    notes = ["pool saturated", "token xoxb-2048-998877-Ab7Cd9Ef1Gh3 leaked", "mail ops@example.com", ""]
+    alerts = [{"status": ["firing", "resolved"][i % 2], "labels": {"alertname": f"A{i % 3}", "severity": "critical"},
+               "annotations": {"summary": notes[i % 4], "description": notes[(i + 1) % 4]},
+               "startsAt": f"2026-02-05T14:{i:02d}:00Z", "endsAt": f"2026-02-05T15:{i:02d}:00Z"} for i in range(40)]
+    doc = [{"version": "4", "status": "firing", "receiver": "r", "alerts": alerts[:20]},
+           {"version": "4", "status": "firing", "receiver": "r", "alerts": alerts[20:]}]
+    (tmp_path / "incident.yaml").write_text("title: t\nseverity: SEV-2\n")
+    (tmp_path / "alerts.json").write_text(json.dumps(doc))
+    b = load_bundle(tmp_path)
+    by_start = {a.starts_at.minute: a for a in b.alerts}
+    texts = {e.attrs["alertname"] + e.time.isoformat(): e.text for e in b.events if e.source == "alert"}
+    assert len(by_start) == len(texts) == 40
+    for i, src in enumerate(alerts):
+        want = {k: scrub.scrub(v) for k, v in src["annotations"].items()}
+        assert by_start[i].annotations == want
+        summary = want["summary"] or want["description"]
+        name, status = src["labels"]["alertname"], src["status"]
+        at = src["endsAt"] if status == "resolved" else src["startsAt"]
+        text = texts[name + at.replace("Z", "+00:00")]
+        assert text == scrub.scrub(f"{name} {status}" + (f": {summary}" if summary else ""))
+        assert "xoxb-" not in text and "ops@example.com" not in text

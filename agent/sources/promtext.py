@@ -174,7 +174,7 @@ def _column(data: bytes, whole: np.ndarray, start: int, stop: int) -> Column | N
     got = _numbers(buf)
     if got is None or len(got) != 2 * n:
         return None
-    pairs = np.array(got, dtype=np.float64)
+    pairs = np.fromiter(got, dtype=np.float64, count=len(got))
     return Column(data, start, stop, pairs[0::2].copy(), pairs[1::2].copy(), q)
 
 
