@@ -32,8 +32,11 @@ def _is_webhook(d: Any) -> bool:
 
 
 def _webhook_docs(sn: Sniff) -> list[dict]:
-    docs = sn.jsonl if sn.jsonl is not None else (sn.doc if isinstance(sn.doc, list) else [sn.doc])
-    return [d for d in docs if _is_webhook(d)]
+    """The webhook documents of a file (looked for once: two detectors score them, one parses them)."""
+    if "alertmanager.webhooks" not in sn.cache:
+        docs = sn.jsonl if sn.jsonl is not None else (sn.doc if isinstance(sn.doc, list) else [sn.doc])
+        sn.cache["alertmanager.webhooks"] = [d for d in docs if _is_webhook(d)]
+    return sn.cache["alertmanager.webhooks"]
 
 
 def score_webhook(sn: Sniff) -> float:
