@@ -231,6 +231,7 @@ def _sniff_json(sn: Sniff) -> None:
     if sn.doc is not None:
         return
     text = as_text(data)
+    del data  # not held through the parse: a big document's parse needs the room
     try:
         sn.doc = unwrap(jsondoc.loads(text))
     except json.JSONDecodeError as exc:

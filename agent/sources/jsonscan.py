@@ -28,8 +28,13 @@ _WHITE = np.zeros(256, dtype=bool)
 _WHITE[list(b" \t\r\n")] = True
 
 
+MAX_CHARS = 64 * 1024 * 1024  # the arrays here take several bytes per byte of text; beyond this, the regex
+
+
 def item_lines(text: str, path: tuple[str, ...]) -> list[int] | None:
     """1-based line of each item ``jsonpos.array_item_offsets(text, path)`` finds, or None (ask it)."""
+    if len(text) > MAX_CHARS:
+        return None
     data = text.encode("utf-8", "surrogatepass")
     b = np.frombuffer(data, dtype=np.uint8)
     found = _items(data, b, path)
