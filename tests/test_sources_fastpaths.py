@@ -8,9 +8,11 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from agent.sources import detect, jsonpos, jsonscan, load_bundle, scrub, slack
+from agent.points import micros
+from agent.sources import detect, jsonpos, jsonscan, load_bundle, promseries, scrub, slack
 from agent.sources.timeparse import from_epoch
 
 
@@ -195,3 +197,33 @@ def test_alert_texts_scrubbed_once_per_distinct_text_as_each_alone(tmp_path):
         text = texts[name + at.replace("Z", "+00:00")]
         assert text == scrub.scrub(f"{name} {status}" + (f": {summary}" if summary else ""))
         assert "xoxb-" not in text and "ops@example.com" not in text
+
+
+# ----------------------------------------------------------------------------- Prometheus time columns
+
+
+def test_epoch_seconds_are_from_epoch_of_each():
+    rng = np.random.default_rng(5)
+    t = np.concatenate([rng.uniform(1e-6, 1e11, 50000), np.round(rng.uniform(1e9, 2e9, 20000), 2),
+                        np.round(rng.uniform(1e9, 2e9, 20000), 6), rng.integers(1, 10**11, 5000) + 0.5e-6,
+                        np.arange(1, 2000) * 0.5e-6, [1e11, 1770285600.0, 1770285602.16, 0.5, 1.5e-6, 2.5e-6]])
+    dts, us = promseries.epoch_seconds(t)
+    want = [from_epoch(x) for x in t.tolist()]
+    assert dts == want and all(d.tzinfo is w.tzinfo for d, w in zip(dts, want))
+    assert us.tolist() == [micros(w) for w in want] and not us.flags.writeable
+    for odd in ([0.0, 1.0], [-1.0], [1e11 + 1], [float("nan")], []):
+        assert promseries.epoch_seconds(np.array(odd, dtype=np.float64)) is None
+
+
+def test_float_time_columns_match_the_tuple_columns():
+    cols = [np.array([1770285600.0 + 2.16 * i for i in range(50)]), np.array([1709647500123.0, 1709647500124.0]),
+            np.array([1.0, 0.0, 3.0]), np.array([1770285600.0, 1e18])]
+    for col in cols:
+        times = promseries.Times()
+        got, again = times.floats(col), times.floats(col.copy())
+        want = promseries.Times().column(tuple(col.tolist()))
+        assert got is again  # a column seen before is the same object (its gap plan is shared)
+        if want is None:
+            assert got is None
+        else:
+            assert got[0] == want[0] and got[1].tolist() == want[1].tolist()
