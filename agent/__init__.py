@@ -6,8 +6,15 @@ Public API::
     pm = run_postmortem("fixtures/conn-pool-exhaustion", out_dir="out/")
 """
 
-from agent.errors import BundleError, CheckFailed, LibraryError, LLMError, PostmortemError, UsageError
-from agent.models import Postmortem, PositionCard
+from agent.errors import (
+    BundleError,
+    CheckFailed,
+    LibraryError,
+    LLMError,
+    PostmortemError,
+    UsageError,
+)
+from agent.models import PositionCard, Postmortem
 from agent.settings import Settings
 
 __all__ = [

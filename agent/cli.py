@@ -8,7 +8,8 @@ import sys
 
 import typer
 
-from agent.commands import check, draft, eval as eval_cmd, library, lint, logs
+from agent.commands import check, draft, library, lint, logs
+from agent.commands import eval as eval_cmd
 from agent.errors import PostmortemError
 
 app = typer.Typer(

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from agent.sources import load_bundle, numcolumn
-from agent.sources import metrics as m
+from agent.sources import promseries as ps
 from agent.sources.scrub import scrub
 
 
 def _both(pairs):
-    fast = m._fast_points(pairs, m._Times())
-    slow = m._prom_points(pairs, m._Times())
+    fast = ps.fast_points(pairs, ps.Times())
+    slow = ps.prom_points(pairs, ps.Times())
     return fast, slow
 
 
@@ -50,8 +50,8 @@ def test_fast_prometheus_points_equal_the_general_loop(pairs):
     [[t, "1"] for t in T[:-1]] + [["not a time", "1"]],
 ])
 def test_unusual_shapes_still_parse_like_the_general_loop(pairs):
-    fast = m._fast_points(pairs, m._Times())
-    slow = m._prom_points(pairs, m._Times())
+    fast = ps.fast_points(pairs, ps.Times())
+    slow = ps.prom_points(pairs, ps.Times())
     if fast is not None:
         _same(fast, slow)
 
@@ -123,11 +123,11 @@ def test_number_column_gap_runs_and_the_sentinel_value():
 def test_series_sharing_a_column_share_its_gap_plan_and_match_the_general_loop():
     times = [T[0], T[1], T[2], T[3] + 600, T[4] + 600, T[5] + 600, T[2] - 7]  # a gap, and out of order
     cols = [[[t, f"{i * k}.25"] for i, t in enumerate(times)] for k in (1, 2, 3)]
-    shared = m._Times()
+    shared = ps.Times()
     for pairs in cols:
-        fast = m._fast_points(pairs, shared)
-        _same(fast, m._prom_points(pairs, m._Times()))
+        fast = ps.fast_points(pairs, shared)
+        _same(fast, ps.prom_points(pairs, ps.Times()))
         assert any(v is None for _, v in fast[0])  # the gap point
     assert len(shared.plans) == 1
-    a, b = m._fast_points(cols[0], shared), m._fast_points(cols[1], shared)
+    a, b = ps.fast_points(cols[0], shared), ps.fast_points(cols[1], shared)
     assert a[1] is not b[1]  # sorted copies are each series' own, as before

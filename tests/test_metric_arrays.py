@@ -19,6 +19,7 @@ from agent.models import MetricSeries
 from agent.points import arrays
 from agent.sources import load_bundle
 from agent.sources import metrics as sm
+from agent.sources import promseries as ps
 from agent.sources.timeparse import parse_any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,14 +167,14 @@ def test_prometheus_fast_and_general_paths_agree(tmp_path):
     odd_times = [clean[:10] + [bad, [base + 3000, "1"]] for bad in ([[1], "2"], [None, "1"], [True, "2"], ["x", "3"])]
     for vals in (clean, odd_values, odd_pairs, list(reversed(clean)), *odd_times):
         expected = ref_prom_points(vals)
-        general = sm._prom_points(vals, sm._Times())
-        fast = sm._fast_points(vals, sm._Times())
+        general = ps.prom_points(vals, ps.Times())
+        fast = ps.fast_points(vals, ps.Times())
         assert (general[0], general[3]) == expected
         assert fast is None or (fast[0], fast[3]) == expected
-    assert sm._fast_points(clean, sm._Times()) is not None and sm._fast_points(odd_pairs, sm._Times()) is None
+    assert ps.fast_points(clean, ps.Times()) is not None and ps.fast_points(odd_pairs, ps.Times()) is None
     (tmp_path / "q.json").write_text(json.dumps(_prom([clean, odd_values, odd_pairs, clean])))
     bundle = load_bundle(tmp_path)
-    assert [len(s.points) for s in bundle.series] == [len(sm._prom_points(v, sm._Times())[0])
+    assert [len(s.points) for s in bundle.series] == [len(ps.prom_points(v, ps.Times())[0])
                                                      for v in (clean, odd_values, odd_pairs, clean)]
     assert bundle.series[0].points == bundle.series[3].points  # one shared timestamp column
     assert any("NaN/Inf sample(s) kept as gaps" in w for w in bundle.warnings)

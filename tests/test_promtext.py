@@ -87,6 +87,11 @@ def test_integer_and_unsorted_times(tmp_path, monkeypatch):
     _matrix([_pairs(SERIES, [12345678901234567890 + i for i in range(12)])]),  # times beyond 64 bits
     _matrix([_pairs(SERIES), []]),  # an empty series
     _matrix([_pairs(SERIES)]).replace("], [", "],\n  [", 3),  # other whitespace
+    ('{"status": "success", "data": {"resultType": "matrix", "result": [{"values": [[1, "2"], [3, "4"]], '
+     '"metric": {"__name__": "m"}}, {"values": [], "metric": {}}, {"values": [[5, "NaN"]], "metric": {}}]}}'),
+    ('{"status": "success", "data": {"resultType": "matrix", "result": [{"metric": {}, "values": [[1, "2"]], '
+     '"extra": [[3, "4"]], "more": [[5]]}, {"metric": {}, "values": [[6, "7"]]}]}}'),  # arrays after the values
+    _matrix([_pairs(SERIES), _pairs(["+Inf", "-Inf", "NaN", "NaN", "1", "NaN"] * 2)], sep=(",", ":")),
 ])
 def test_unusual_arrays_fall_back_or_match(tmp_path, monkeypatch, text):
     sn = sniff_of(tmp_path, text)

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from agent.models import Alert, Change, Event, Evidence, EvidenceKind, EvidencePack, MetricSeries, TicketInfo
+from agent.models import (
+    Alert,
+    Change,
+    Event,
+    Evidence,
+    EvidenceKind,
+    EvidencePack,
+    MetricSeries,
+    TicketInfo,
+)
 
 
 def iso(t: datetime) -> str:

@@ -8,8 +8,6 @@ and the gap that let it hurt users. The words come from agent/data/offline_text.
 
 from __future__ import annotations
 
-import re
-
 from agent import rxcache as rx
 from agent.analysis.context import Context
 from agent.models import Evidence

@@ -13,13 +13,31 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from agent import rxcache as rx
-from agent.analysis import actions, category, factors, incident, mechanism, narrative, review, triggers
+from agent.analysis import (
+    actions,
+    category,
+    factors,
+    incident,
+    mechanism,
+    narrative,
+    review,
+    triggers,
+)
 from agent.analysis import series as ms
 from agent.analysis.cite import Citations
 from agent.analysis.context import CATEGORY_SIGNAL, Context, build_values
 from agent.impact import relevant
-from agent.models import (ActionItem, Bundle, Claim, ContributingFactor, EvidencePack, FiveWhys, Impact, RootCause,
-                          Timeline)
+from agent.models import (
+    ActionItem,
+    Bundle,
+    Claim,
+    ContributingFactor,
+    EvidencePack,
+    FiveWhys,
+    Impact,
+    RootCause,
+    Timeline,
+)
 
 
 @dataclass

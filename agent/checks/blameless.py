@@ -12,7 +12,13 @@ import re
 from agent import rxcache as rx
 from agent.checks import prose
 from agent.checks.fields import PROSE_PATHS, prose_slots
-from agent.checks.ruleset import Hit, LintConfig, load_rules, make_config, match_sentence
+from agent.checks.ruleset import (
+    Hit,
+    LintConfig,
+    load_rules,
+    make_config,
+    match_sentence,
+)
 from agent.checks.subject import first_names
 from agent.errors import BundleError
 from agent.models import ChatFlag, ChatMessage, LintFinding, Postmortem

@@ -10,7 +10,6 @@ false flags stay rare. Pure Python at run time; numpy only to load the weights.
 from __future__ import annotations
 
 import math
-import re
 import zlib
 from functools import lru_cache
 from pathlib import Path

@@ -13,7 +13,14 @@ from datetime import date, datetime, timedelta
 import yaml
 
 from agent.checks.blameless import lint_text
-from agent.checks.rules import Facts, evaluate, max_gap, parse_date, parse_severity, precision_of
+from agent.checks.rules import (
+    Facts,
+    evaluate,
+    max_gap,
+    parse_date,
+    parse_severity,
+    precision_of,
+)
 from agent.models import RuleResult
 
 FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)

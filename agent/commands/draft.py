@@ -12,7 +12,6 @@ import typer
 from agent.render.card import CardOptions
 from agent.settings import Settings
 
-
 _AT_LINE = re.compile(r"^[^\s:]+:\d+: ")
 
 

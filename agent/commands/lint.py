@@ -30,9 +30,9 @@ def lint(
     Turn rules off with --config or inline: <!-- postmortem-lint disable RULE --> (rest of file, until
     `enable RULE`), `disable-next-line RULE`, `disable-line RULE`.
     """
-    from agent.checks import blameless
     from dataclasses import replace
 
+    from agent.checks import blameless
     from agent.checks.ruleset import load_config, make_config
 
     cfg = load_config(config) if config else None

@@ -11,7 +11,6 @@ caps the templates (later novel lines then go to the closest template or an over
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from agent import rxcache as rx

@@ -11,7 +11,6 @@ path, field for field (tests/test_fastlog_golden.py).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -111,13 +110,17 @@ class LogAnalysis:
 
 
 def default_reader() -> RecordReader:
-    from agent.sources.logs import iter_records  # the one log parser; owned by the sources stage
+    from agent.sources.logs import (
+        iter_records,  # the one log parser; owned by the sources stage
+    )
 
     return iter_records
 
 
 def _row_reader() -> Callable[[LogSource], Iterable[tuple]]:
-    from agent.sources.logs import iter_rows  # the same parser, yielding plain field tuples
+    from agent.sources.logs import (
+        iter_rows,  # the same parser, yielding plain field tuples
+    )
 
     return iter_rows
 

@@ -10,7 +10,6 @@ described: onset, levels before and after (medians), direction, shape (step, ram
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 

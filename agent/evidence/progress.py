@@ -13,7 +13,8 @@ class Progress:
     def __enter__(self) -> "Progress":
         if self.enabled:
             from rich.console import Console
-            from rich.progress import Progress as RichProgress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as RichProgress
+            from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
             self._p = RichProgress(SpinnerColumn(), TextColumn("{task.description}"),
                                    TextColumn("{task.completed:,} records"), TimeElapsedColumn(),

@@ -11,7 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from agent.errors import BundleError, UsageError
-from agent.evidence.logs import LogAnalysis, RecordReader, Window, analyze, default_reader
+from agent.evidence.logs import (
+    LogAnalysis,
+    RecordReader,
+    Window,
+    analyze,
+    default_reader,
+)
 from agent.models import LogRecord, LogSource
 
 

@@ -14,7 +14,12 @@ import yaml
 
 from agent import rxcache as rx
 from agent.errors import LibraryError
-from agent.library.records import Record, _parse_date, parse_datetime, with_inferred_category
+from agent.library.records import (
+    Record,
+    _parse_date,
+    parse_datetime,
+    with_inferred_category,
+)
 from agent.models import CATEGORIES
 
 _FRONT = rx.compile(r"\A---\s*\n(.*?)\n---\s*\n?", re.S)

@@ -7,9 +7,9 @@ Record JSON (``kind="imported"``), since a person's free-form write-up is not a 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
-import datetime as dt
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Literal

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from agent.library.text import tokens
 from agent.library.records import Record
+from agent.library.text import tokens
 from agent.models import PatternAnalysis, SimilarIncident
 
 BONUS = {"category": 0.05, "service": 0.05, "trigger": 0.02}

@@ -10,7 +10,16 @@ import random
 from datetime import date, datetime, time, timedelta, timezone
 
 from agent.models import (
-    ActionItem, Claim, ContributingFactor, FiveWhys, Impact, Postmortem, RootCause, SignOff, Timeline, Why,
+    ActionItem,
+    Claim,
+    ContributingFactor,
+    FiveWhys,
+    Impact,
+    Postmortem,
+    RootCause,
+    SignOff,
+    Timeline,
+    Why,
 )
 
 MECHANISMS = {

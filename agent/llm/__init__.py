@@ -16,7 +16,9 @@ __all__ = ["Answer", "ChatClient", "ModelSpec", "PermanentLLMError", "TransientL
 
 def make_client(settings: Settings) -> ChatClient:
     """The production client for ``settings.llm``; raises ``LLMError`` when it cannot be built."""
-    from agent.llm.openai_client import OpenAIChat  # the SDK import stays off the offline path
+    from agent.llm.openai_client import (
+        OpenAIChat,  # the SDK import stays off the offline path
+    )
 
     spec = parse_spec(settings)
     client = OpenAIChat(spec, timeout_s=settings.llm_timeout_s)

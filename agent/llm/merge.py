@@ -7,8 +7,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from agent.llm.schemas import ActionDraft, CitedText, EventText, FactorDraft, FiveWhysDraft, RootCauseDraft
-from agent.models import ActionItem, Claim, ContributingFactor, FiveWhys, Postmortem, RootCause, Why
+from agent.llm.schemas import (
+    ActionDraft,
+    CitedText,
+    EventText,
+    FactorDraft,
+    FiveWhysDraft,
+    RootCauseDraft,
+)
+from agent.models import (
+    ActionItem,
+    Claim,
+    ContributingFactor,
+    FiveWhys,
+    Postmortem,
+    RootCause,
+    Why,
+)
 
 Clean = Callable[[str], str]
 MAX_NEW_ACTIONS = 3

@@ -13,7 +13,14 @@ from pathlib import Path
 import yaml
 
 from agent.errors import UsageError
-from agent.models import (CardEvidence, CardInvariantViolation, CardPlanItem, CardRisk, PositionCard, Postmortem)
+from agent.models import (
+    CardEvidence,
+    CardInvariantViolation,
+    CardPlanItem,
+    CardRisk,
+    PositionCard,
+    Postmortem,
+)
 
 _KIND_WORD = {"prevent": "prevention", "detect": "detection", "mitigate": "mitigation", "respond": "response",
               "process": "process"}

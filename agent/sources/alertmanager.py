@@ -32,8 +32,11 @@ def _is_webhook(d: Any) -> bool:
 
 
 def _webhook_docs(sn: Sniff) -> list[dict]:
-    docs = sn.jsonl if sn.jsonl is not None else (sn.doc if isinstance(sn.doc, list) else [sn.doc])
-    return [d for d in docs if _is_webhook(d)]
+    """The webhook documents of a file (looked for once: two detectors score them, one parses them)."""
+    if "alertmanager.webhooks" not in sn.cache:
+        docs = sn.jsonl if sn.jsonl is not None else (sn.doc if isinstance(sn.doc, list) else [sn.doc])
+        sn.cache["alertmanager.webhooks"] = [d for d in docs if _is_webhook(d)]
+    return sn.cache["alertmanager.webhooks"]
 
 
 def score_webhook(sn: Sniff) -> float:
@@ -77,10 +80,19 @@ def score_prometheus(sn: Sniff) -> float:
     return 0.0
 
 
-def _alert(a: dict, ctx: FileCtx, line: int | None, common: dict) -> int:
+class _Scrubbed(dict):
+    """``scrub`` of each distinct text once per file: a file's alerts repeat their annotations."""
+
+    def __missing__(self, text: str) -> str:
+        self[text] = clean = scrub(text)
+        return clean
+
+
+def _alert(a: dict, ctx: FileCtx, line: int | None, common: dict, scrubbed: _Scrubbed | None = None) -> int:
     """Add one alert and its event; 0 when it has no start time (Alertmanager's POST bodies may omit it)."""
+    scrubbed = _Scrubbed() if scrubbed is None else scrubbed
     labels = {str(k): str(v) for k, v in {**common, **(a.get("labels") or {})}.items()}
-    annotations = {str(k): scrub(str(v)) for k, v in (a.get("annotations") or {}).items()}
+    annotations = {str(k): scrubbed[str(v)] for k, v in (a.get("annotations") or {}).items()}
     start = ctx.time(first(a.get("startsAt"), a.get("activeAt")), line)
     if start is None:
         ctx.out.warnings.append(f"{ctx.pointer(line)}: alert without a start time skipped")
@@ -96,8 +108,9 @@ def _alert(a: dict, ctx: FileCtx, line: int | None, common: dict) -> int:
     ctx.out.alerts.append(alert)
     summary = first(annotations.get("summary"), annotations.get("description"), annotations.get("message"), "")
     at = ends if status == "resolved" and ends else start
-    ctx.event(at, "alert", f"alert_{status}", f"{name} {status}" + (f": {summary}" if summary else ""), line=line,
-              service=service, level=normalise_level(alert.severity) or ("info" if status == "resolved" else None),
+    text = scrubbed[f"{name} {status}" + (f": {summary}" if summary else "")]
+    ctx.event(at, "alert", f"alert_{status}", text, line=line, scrubbed=True, service=service,
+              level=normalise_level(alert.severity) or ("info" if status == "resolved" else None),
               key=f"{fp}:{status}:{start.isoformat()}", attrs={"fingerprint": fp, "alertname": name})
     return 1
 
@@ -108,8 +121,8 @@ def parse_webhook(sn: Sniff, ctx: FileCtx) -> int:
     docs = _webhook_docs(sn)
     path = ("alerts",) if isinstance(sn.doc, dict) else ("*", "alerts")
     total = sum(len(items_of(d, "alerts")) for d in docs)
-    lines = iter(ctx.item_lines(path, total))
-    return sum(_alert(a, ctx, next(lines), doc.get("commonLabels") or {}) for doc in docs
+    lines, scrubbed = iter(ctx.item_lines(path, total)), _Scrubbed()
+    return sum(_alert(a, ctx, next(lines), doc.get("commonLabels") or {}, scrubbed) for doc in docs
                for a in items_of(doc, "alerts"))
 
 

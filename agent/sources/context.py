@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from agent.models import (
-    Alert, Change, ChatMessage, Event, IncidentMeta, LogSource, MetricSeries, Span, TicketInfo,
+    Alert,
+    Change,
+    ChatMessage,
+    Event,
+    IncidentMeta,
+    LogSource,
+    MetricSeries,
+    Span,
+    TicketInfo,
 )
 from agent.sources.detect import read_text
 from agent.sources.jsonpos import LineIndex, array_item_lines

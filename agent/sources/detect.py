@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import json
-import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
+import numpy as np
 import yaml
 
 from agent import rxcache as rx
@@ -139,8 +140,45 @@ class _TolerantGzip(gzip.GzipFile):
 
 def read_text(path: Path) -> str:
     """The whole file as text (gzip and UTF-16 handled as by ``open_text_bytes``), BOM stripped."""
+    return as_text(read_bytes(path))
+
+
+def read_bytes(path: Path) -> bytes:
+    """The whole file as UTF-8 bytes (gzip and UTF-16 handled as by ``open_text_bytes``)."""
     with open_text_bytes(path) as fh:
-        return fh.read().decode("utf-8", errors="replace").lstrip("\ufeff")
+        return fh.read()
+
+
+def as_text(data: bytes) -> str:
+    """``read_text`` of a file ``read_bytes`` gave."""
+    return data.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+COUNT_BLOCK = 256 * 1024
+
+
+def count_lines(path: Path) -> int:
+    """Lines in a file as ``open_text_bytes`` reads it (a last line without a newline counts)."""
+    with open_text_bytes(path) as fh:
+        count, last = _newlines(fh)
+    return count + (0 if last == b"\n" else 1)
+
+
+def _newlines(fh: BinaryIO) -> tuple[int, bytes]:
+    """(newlines, last byte or b"\n" when empty). A plain file is read into one reused buffer and
+    counted by numpy: a fresh 1 MB bytes per block and ``bytes.count`` took twice as long."""
+    count, last = 0, b"\n"
+    if type(fh) is not io.BufferedReader:  # gzip, UTF-16: block by block
+        while block := fh.read(1 << 20):
+            count += block.count(b"\n")
+            last = block[-1:]
+        return count, last
+    buf = bytearray(COUNT_BLOCK)
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    while n := fh.readinto(buf):
+        count += int(np.count_nonzero(arr[:n] == 10))
+        last = bytes(buf[n - 1:n])
+    return count, last
 
 
 def sniff(path: Path, rel: str) -> Sniff:
@@ -188,10 +226,12 @@ def _sniff_json(sn: Sniff) -> None:
     else that starts like JSON is parsed whole, keeping the decode error for the file's status."""
     if _sniff_jsonl(sn):
         return
-    text = read_text(sn.path)
-    sn.doc = promtext.skeleton(text)  # a Prometheus matrix with its points left as text, when exact
+    data = read_bytes(sn.path)
+    sn.doc = promtext.skeleton(data)  # a Prometheus matrix with its points left as text, when exact
     if sn.doc is not None:
         return
+    text = as_text(data)
+    del data  # not held through the parse: a big document's parse needs the room
     try:
         sn.doc = unwrap(jsondoc.loads(text))
     except json.JSONDecodeError as exc:

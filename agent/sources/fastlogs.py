@@ -21,7 +21,15 @@ from typing import Any, Iterator
 from agent.models import LogSource
 from agent.sources import logfields
 from agent.sources.detect import open_text_bytes
-from agent.sources.linekeys import CONT, FAST, MAYBE, START, ZERO, KeyClassifier, LineInfo
+from agent.sources.linekeys import (
+    CONT,
+    FAST,
+    MAYBE,
+    START,
+    ZERO,
+    KeyClassifier,
+    LineInfo,
+)
 from agent.sources.logfields import JsonState
 from agent.sources.logs import _blocks, chunk_lines, record_fields
 from agent.sources.scrub import flagged_lines, needs_redaction

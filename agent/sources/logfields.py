@@ -5,7 +5,6 @@ first present key of each list below wins."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 

@@ -16,7 +16,14 @@ from agent import rxcache as rx
 from agent.models import LogRecord, LogSource
 from agent.sources import logfields
 from agent.sources.context import FileCtx
-from agent.sources.detect import ANSI, Detector, Sniff, open_text_bytes, sniff
+from agent.sources.detect import (
+    ANSI,
+    Detector,
+    Sniff,
+    count_lines,
+    open_text_bytes,
+    sniff,
+)
 from agent.sources.logfields import make_record
 from agent.sources.logshapes import BY_ID, MONTHS, SHAPES, Shape
 from agent.sources.scrub import flagged_lines
@@ -221,15 +228,6 @@ def _first_month(sn: Sniff, shape: Shape) -> int | None:
             g = m.groupdict()
             return MONTHS.get(g.get("mon") or "") or (int(g["mo"]) if g.get("mo") else None)
     return None
-
-
-def count_lines(path: Path) -> int:
-    count, last = 0, b"\n"
-    with open_text_bytes(path) as fh:
-        while block := fh.read(1 << 20):
-            count += block.count(b"\n")
-            last = block[-1:]
-    return count + (0 if last == b"\n" else 1)
 
 
 def service_for(rel: str) -> str | None:

@@ -22,7 +22,9 @@ import numpy as np
 from agent.sources.jsondoc import orjson
 
 _GAP_TOKENS = ("NaN", "+Inf", "-Inf")
-_SENTINEL = 1.2345e-321  # stands in for a gap token; a real value equal to it is told apart by its string
+# stands in for a gap token; a real value equal to it is told apart by its string. Its text is five characters
+# at most, so agent.sources.promtext writes it over a quoted "NaN" in place.
+_SENTINEL = 7e-99
 # digits -> '0' (to see digit runs); every other ASCII character JSON numbers never hold -> '!'
 _CHECK = str.maketrans({**{c: "0" for c in "123456789"},
                         **{chr(i): "!" for i in range(128) if chr(i) not in "0123456789+-.eE, \t\r\n"}})

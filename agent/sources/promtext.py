@@ -1,18 +1,19 @@
-"""Prometheus query_range documents read from their text: each series' "values" array stays text.
+"""Prometheus query_range documents read from their bytes: each series' "values" array stays text.
 
 A large bundle's metrics file is 50 series of 10k ``[time, "value"]`` pairs; parsing it whole builds
 a list, a float and a string per point, only for the metrics parser to take the pairs apart again.
-``skeleton(text)`` instead cuts every "values" array out of the text, parses what is left (the
-document without its points) and puts a ``Column`` where each array was. A Column checks its text
-with numpy, byte by byte, and keeps two texts: the times joined with commas, the value strings
-joined with commas; ``agent.sources.metrics`` decodes those in one orjson call each.
+``skeleton(data)`` instead cuts every "values" array out of the file's bytes, parses what is left
+(the document without its points) and puts a ``Column`` where each array was. A Column checks its
+array with numpy, byte by byte, then blanks a copy in place (quotes and the pairs' brackets become
+spaces, gap tokens the ``numcolumn.GAP`` number) so that one orjson parse gives the times and the
+values: "[[t1, "v1"], [t2, "v2"]]" reads as "[ t1,  v1  ,  t2,  v2  ]".
 
 The result must be what parsing the whole text gives, so the cut is made only when it is exact:
 
 - the document starts as a Prometheus matrix answer and is not an API-recording envelope;
 - every array is in the canonical layout (``[[t, "v"], ...]`` with ", " or "," between items, no
   other whitespace, ASCII, no backslash or control character), and each time is one JSON number
-  (the times text parses to exactly one number per pair), so the array is valid JSON;
+  (the blanked array parses to exactly two numbers per pair), so the array is valid JSON;
 - each Column stands at the "values" of one item of ``data.result``, one Column per array.
 
 Anything else (and an empty array) gives None, and the caller parses the whole document as before.
@@ -23,8 +24,6 @@ own text when the parser needs the pairs themselves (values that are not plain d
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -32,69 +31,102 @@ import numpy as np
 from agent import rxcache as rx
 from agent.sources import jsondoc, numcolumn
 
-_HEAD = rx.compile(r'\s*\{\s*"status"\s*:\s*"success"\s*,\s*"data"\s*:\s*\{\s*"resultType"\s*:\s*"matrix"\s*,')
-_VALUES = rx.compile(r'"values"\s*:\s*(?=\[)')
+_HEAD = rx.compile(rb'\s*\{\s*"status"\s*:\s*"success"\s*,\s*"data"\s*:\s*\{\s*"resultType"\s*:\s*"matrix"\s*,')
+_VALUES = rx.compile(rb'"values"\s*:\s*(?=\[)')
 _MARK = "\\u0000promtext:"  # a placeholder's JSON text; decoded it starts with a NUL
-_QUOTE, _OPEN, _CLOSE = ord('"'), ord("["), ord("]")
-_GAP = numcolumn.GAP.encode("ascii")
+_QUOTE, _OPEN, _CLOSE, _SPACE = ord('"'), ord("["), ord("]"), ord(" ")
 # digits -> "0" (to see digit runs); the other characters of numbers and separators kept; the rest "!"
 _CHECK = bytes(ord("0") if chr(i) in "0123456789" else i if chr(i) in "+-.eE, " else ord("!") for i in range(256))
 _LONG_INT = b"0" * 19
+_GAP = np.frombuffer(numcolumn.GAP.encode("ascii"), dtype=np.uint8)  # fits in '"NaN"', the shortest gap token
+assert len(_GAP) <= len('"NaN"')
 
 
 class Column:
-    """One series' "values" array, as text, with its times (as JSON gives them) and its values already
-    decoded by ``numcolumn.numbers`` (gaps still ``numcolumn.GAP``; ``metrics`` finishes them)."""
+    """One series' "values" array, as text, with its times (as JSON gives them, as floats) and its
+    values already decoded by ``numcolumn.numbers`` (gaps still ``numcolumn.GAP``; ``metrics`` finishes
+    them). ``data[start:stop]`` is the array's text."""
 
-    __slots__ = ("_at", "numbers", "raw_times", "text")
+    __slots__ = ("_at", "data", "numbers", "start", "stop", "times")
 
-    def __init__(self, text: str, raw_times: tuple, numbers: np.ndarray, at: np.ndarray):
-        self.text, self.raw_times, self.numbers, self._at = text, raw_times, numbers, at
+    def __init__(self, data: bytes, start: int, stop: int, times: np.ndarray, numbers: np.ndarray, at: np.ndarray):
+        self.data, self.start, self.stop = data, start, stop
+        self.times, self.numbers, self._at = times, numbers, at
+
+    @property
+    def text(self) -> str:
+        return self.data[self.start:self.stop].decode("ascii")
+
+    @property
+    def raw_times(self) -> tuple:
+        return tuple(self.times.tolist())
 
     def raw_at(self, i: int) -> str:
         """Value string ``i``, as the text has it."""
-        return self.text[int(self._at[2 * i]) + 1:int(self._at[2 * i + 1])]
+        at = self.start + int(self._at[2 * i])
+        return self.data[at + 1:self.start + int(self._at[2 * i + 1])].decode("ascii")
 
     def pairs(self) -> Any:
         """The array as ``json.loads`` gives it."""
         return jsondoc.loads(self.text)
 
 
-def skeleton(text: str) -> Any | None:
+def skeleton(text: str | bytes) -> Any | None:
     """The document with a ``Column`` for each series' "values", or None (parse it whole)."""
-    if jsondoc.orjson is None or not _HEAD.match(text):
+    data = text if isinstance(text, bytes) else _utf8(text)
+    if jsondoc.orjson is None or data is None or not _HEAD.match(data):
         return None
-    parts, columns, pos = [], [], 0
-    for start in _value_arrays(text):
-        if text.startswith("[]", start):
+    b = np.frombuffer(data, dtype=np.uint8)
+    parts, columns, pos, start = [], [], 0, 0
+    while (start := _next_array(data, start)) >= 0:
+        if data.startswith(b"[]", start):
             continue  # an empty series: left in the document
-        end = text.find("]]", start)
+        end = _array_end(data, start)
         if end < 0:
             return None
-        col = _column(text[start:end + 2])
+        col = _column(data, b, start, end)
         if col is None:
             return None
-        parts += [text[pos:start], f'"{_MARK}{len(columns)}"']
+        parts += [data[pos:start], f'"{_MARK}{len(columns)}"'.encode("ascii")]
         columns.append(col)
-        pos = end + 2
+        pos = start = end
     if not columns:
         return None
-    parts.append(text[pos:])
-    try:
-        doc = jsondoc.loads("".join(parts))
-    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError: the whole parse reports it
+    parts.append(data[pos:])
+    try:  # UnicodeDecodeError and JSONDecodeError are ValueErrors: the whole parse reports them
+        doc = jsondoc.loads(b"".join(parts).decode("utf-8"))
+    except (ValueError, RecursionError):
         return None
     return doc if _placed(doc, columns) else None
 
 
-def _value_arrays(text: str) -> Iterator[int]:
-    """Where each "values" key's array starts (a "values" followed by ":" is always a key)."""
-    at = text.find('"values"')
+def _utf8(text: str) -> bytes | None:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: parse it whole
+        return None
+
+
+def _next_array(data: bytes, pos: int) -> int:
+    """Where the next "values" key's array starts (a "values" followed by ":" is always a key), or -1.
+    The search starts after the last array cut: a canonical array holds no "values"."""
+    at = data.find(b'"values"', pos)
     while at >= 0:
-        m = _VALUES.match(text, at)
+        m = _VALUES.match(data, at)
         if m:
-            yield m.end()
-        at = text.find('"values"', at + 8)
+            return m.end()
+        at = data.find(b'"values"', at + 8)
+    return -1
+
+
+def _array_end(data: bytes, start: int) -> int:
+    """Just past the "]]" that ends a canonical array starting at ``start``, or -1. A canonical array
+    holds no brace, so it ends at the last "]]" before the next brace (one memchr, then a short
+    search back); a span that overshoots to a later "]]" holds more brackets than pairs, and
+    ``_column`` refuses it."""
+    brace = min((at for at in (data.find(b"{", start), data.find(b"}", start)) if at >= 0), default=len(data))
+    end = data.rfind(b"]]", start, brace)
+    return end + 2 if end >= 0 else -1
 
 
 def _placed(doc: Any, columns: list[Column]) -> bool:
@@ -116,72 +148,72 @@ def _placed(doc: Any, columns: list[Column]) -> bool:
     return len(used) == len(columns)
 
 
-def _column(span: str) -> Column | None:
-    """A Column for one array's text, or None unless it is in the canonical layout (see the module).
+def _column(data: bytes, whole: np.ndarray, start: int, stop: int) -> Column | None:
+    """A Column for the array ``data[start:stop]``, or None unless it is in the canonical layout (see
+    the module).
 
     With every quote where the layout puts it (after the ", " in a pair, before its "]") and no other
-    bracket, the text without its quotes and brackets is "t1, v1, t2, v2 ...": one orjson parse."""
-    if not span.isascii():
-        return None
-    data = span.encode("ascii")
-    b = np.frombuffer(data, dtype=np.uint8)
+    bracket, the text with its quotes and inner brackets blanked is "[t1, v1, t2, v2 ...]": one orjson
+    parse of a copy, blanked in place (no text is cut or joined)."""
+    b = whole[start:stop]
     q = np.flatnonzero(b == _QUOTE)
     n = len(q) // 2
-    if n == 0 or len(q) % 2 or not data.startswith(b"[["):
+    if n == 0 or len(q) % 2 or b[0] != _OPEN or b[1] != _OPEN:
         return None
-    sep = ", " if b[q[0] - 1] == 32 else ","
+    sep = 2 if b[q[0] - 1] == _SPACE else 1
     opens, closes = q[0::2], q[1::2]
     if not _in_layout(b, opens, closes, sep) or int(np.count_nonzero((b == _OPEN) | (b == _CLOSE))) != 2 * n + 2:
         return None  # with the layout's own n + 1 of each, no bracket stands anywhere else
-    got = _numbers(_without_gaps(data, b, opens, closes).translate(None, b'"[]'))
+    buf = bytearray(memoryview(data)[start:stop])
+    blank = np.frombuffer(buf, dtype=np.uint8)
+    blank[q] = _SPACE
+    blank[closes + 1] = _SPACE  # each pair's "]"; then each pair's "[" (the array's own two stay)
+    blank[closes[:-1] + sep + 2] = _SPACE
+    blank[1] = _SPACE
+    _blank_gaps(b, blank, opens, closes)
+    got = _numbers(buf)
     if got is None or len(got) != 2 * n:
         return None
-    return Column(span, tuple(got[0::2]), np.array(got[1::2], dtype=np.float64), q)
+    pairs = np.fromiter(got, dtype=np.float64, count=len(got))
+    return Column(data, start, stop, pairs[0::2].copy(), pairs[1::2].copy(), q)
 
 
-def _without_gaps(data: bytes, b: np.ndarray, opens: np.ndarray, closes: np.ndarray) -> bytes:
-    """The array's text with each gap token ("NaN", "+Inf", "-Inf", quotes included) as ``_GAP``."""
+def _blank_gaps(b: np.ndarray, blank: np.ndarray, opens: np.ndarray, closes: np.ndarray) -> None:
+    """Each gap token ("NaN", "+Inf", "-Inf", quotes included) as ``numcolumn.GAP`` in ``blank``."""
     size = closes - opens - 1
     nan = (size == 3) & (b[opens + 1] == ord("N")) & (b[opens + 2] == ord("a")) & (b[opens + 3] == ord("N"))
     inf = (size == 4) & ((b[opens + 1] == ord("+")) | (b[opens + 1] == ord("-"))) & (b[opens + 2] == ord("I"))
     inf &= (b[opens + 3] == ord("n")) & (b[opens + 4] == ord("f"))
-    at = np.flatnonzero(nan | inf).tolist()
-    if not at:
-        return data
-    pieces, pos = [], 0
-    for i in at:
-        pieces += [data[pos:int(opens[i])], _GAP]
-        pos = int(closes[i]) + 1
-    pieces.append(data[pos:])
-    return b"".join(pieces)
+    at = opens[nan | inf]
+    if len(at):
+        blank[at[:, None] + np.arange(len(_GAP))] = _GAP  # the token's opening quote on: blanks stay after it
 
 
-def _numbers(flat: bytes) -> list | None:
-    """``numcolumn.numbers`` for "t1, v1, t2, v2 ...": every character must be one JSON numbers hold,
-    or a separator; no digit run may reach 19 (JSON integers beyond 64 bits)."""
-    checked = flat.translate(_CHECK)
-    if b"!" in checked or _LONG_INT in checked:
+def _numbers(text: bytearray) -> list | None:
+    """orjson's numbers of "[t1, v1, t2, v2 ...]": every character inside the brackets must be one JSON
+    numbers hold, or a separator; no digit run may reach 19 (JSON integers beyond 64 bits)."""
+    checked = text.translate(_CHECK)
+    if checked.find(b"!", 1, len(checked) - 1) >= 0 or _LONG_INT in checked:
         return None
     try:
-        return jsondoc.orjson.loads(b"[" + flat + b"]")
+        return jsondoc.orjson.loads(text)
     except jsondoc.orjson.JSONDecodeError:
         return None
 
 
-def _in_layout(b: np.ndarray, opens: np.ndarray, closes: np.ndarray, sep: str) -> bool:
-    """Each value string opens right after ``sep`` and is closed right before "]", then ``sep`` + "["
-    (or, for the last, "]]" ending the array)."""
-    k = len(sep)
+def _in_layout(b: np.ndarray, opens: np.ndarray, closes: np.ndarray, k: int) -> bool:
+    """Each value string opens right after the separator (``k`` characters: "," or ", ") and is closed
+    right before "]", then the separator and "[" (or, for the last, "]]" ending the array)."""
     if opens[0] < k + 2 or closes[-1] != len(b) - 3:
         return False
-    ok = b[opens - 1] == ord(sep[-1])
+    ok = b[opens - 1] == (_SPACE if k == 2 else ord(","))
     ok &= b[opens - k] == ord(",")
     ok &= b[closes + 1] == _CLOSE
     if not bool(ok.all()):
         return False
     mid = closes[:-1]
     follow = b[mid + 2] == ord(",")
-    follow &= b[mid + k + 2] == ord("[")
+    follow &= b[mid + k + 2] == _OPEN
     if k == 2:
-        follow &= b[mid + 3] == 32
+        follow &= b[mid + 3] == _SPACE
     return bool(follow.all()) and b[-1] == _CLOSE

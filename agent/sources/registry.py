@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from agent.sources import (
-    alertmanager, datadog, github, jira, logs, meta, metrics, opsgenie, pagerduty, slack, traces,
+    alertmanager,
+    datadog,
+    github,
+    jira,
+    logs,
+    meta,
+    metrics,
+    opsgenie,
+    pagerduty,
+    slack,
+    traces,
 )
 from agent.sources.detect import Registry
 

@@ -65,6 +65,26 @@ def scrub(text: str | None) -> str:
     return redact(text) if needs_redaction(text) else text
 
 
+def scrub_all(texts: list[str]) -> list[str]:
+    """``[scrub(t) for t in texts]``, with the pre-checks of ``needs_redaction`` run once over all the
+    texts joined by NUL (no trigger, mark or rule holds one), as ``flagged_lines`` runs them over a
+    block of log lines; only the texts they hit (and every text with an '@') take ``scrub``."""
+    joined = "\x00".join(texts)
+    if len(texts) < 64 or not joined.isascii() or joined.count("\x00") != len(texts) - 1:
+        return [scrub(t) for t in texts]  # str.lower() of non-ASCII text may give ASCII ('\u212a' -> 'k')
+    block = joined.encode("ascii")
+    hits: list[int] = []
+    _trigger_positions(block.lower(), hits)
+    shaped = block.translate(_SHAPE_TABLE)
+    for mark, gate in _GATED_MARKS:
+        if gate is None or gate in shaped:
+            _positions(shaped, mark, hits)
+    _positions(block, b"@", hits)
+    nuls = _positions(block, b"\x00", [])
+    hit = {bisect.bisect_left(nuls, pos) for pos in hits}
+    return [scrub(t) if i in hit else t for i, t in enumerate(texts)]
+
+
 def flagged_lines(block: bytes) -> set[int]:
     """0-based indices of the lines of ``block`` (split on b"\\n") that may need redaction."""
     hits: list[int] = []
