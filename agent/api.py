@@ -45,7 +45,7 @@ def run_postmortem(bundle: str | Path | Bundle, *, settings: Settings | None = N
             from agent.analysis import drafted
 
             pm = drafted.refine(pm, pack, settings=settings, client=llm)
-        from agent.library.api import open_library
+        from agent.library.opening import open_library
         from agent.render import ics
         from agent.render.outputs import write_outputs
 
