@@ -9,7 +9,6 @@ from pathlib import Path
 
 import typer
 
-from agent.render.card import CardOptions
 from agent.settings import Settings
 
 
@@ -54,6 +53,7 @@ def draft(
     --workflow-id also the swarm driver's card.
     """
     from agent.api import run_postmortem
+    from agent.render.card import CardOptions
 
     if (swarm_dir is None) != (workflow_id is None):
         raise typer.BadParameter("--swarm-dir and --workflow-id go together")
