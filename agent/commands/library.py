@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer

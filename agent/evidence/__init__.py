@@ -97,7 +97,10 @@ def _log_findings(logs: LogAnalysis | None, win: Window) -> list[tuple]:
 
 def _other_findings(bundle: Bundle, win: Window) -> list[tuple]:
     """Findings from everything but the logs: metrics, alerts, traces, changes (in that order)."""
-    from agent.evidence import alerts as al, findings as fd, metrics as mx, traces as tr
+    from agent.evidence import alerts as al
+    from agent.evidence import findings as fd
+    from agent.evidence import metrics as mx
+    from agent.evidence import traces as tr
 
     found: list[tuple] = []
     for s in bundle.series:

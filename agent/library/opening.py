@@ -29,8 +29,9 @@ def open_library(settings: Settings, *, create: bool = False, default_path: Path
     root = settings.library
     if root is None and not settings.chroma_url and not create and not default_path.exists():
         return None
+    # the library, and chromadb with it, loads only when one is used
     from agent.library.api import Library
-    from agent.library.embeddings import make_embedding  # chromadb loads only when a library is used
+    from agent.library.embeddings import make_embedding
     from agent.library.store import Store
 
     emb = embedding or make_embedding(settings.embeddings, base_url=settings.llm_base_url,
