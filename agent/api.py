@@ -57,7 +57,7 @@ def _draft(bundle: str | Path | Bundle, *, settings: Settings, out_dir: Path | s
         from agent.analysis import drafted
 
         pm = drafted.refine(pm, pack, settings=settings, client=llm)
-    from agent.library.api import open_library
+    from agent.library.opening import open_library
     from agent.render import ics
     from agent.render.outputs import write_outputs
 
@@ -116,7 +116,7 @@ def _evidence(loaded: Bundle, mining: Mining | None, pack: EvidencePack | None, 
     return pack, _cite_flags(flags, _chat_evidence(loaded, pack)), ahead
 
 
-_TAIL_MODULES = ("agent.library.api", "agent.render.ics", "agent.render.outputs")  # what _draft imports last
+_TAIL_MODULES = ("agent.library.opening", "agent.render.ics", "agent.render.outputs")  # what _draft imports last
 
 
 @dataclass

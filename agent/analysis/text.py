@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import string
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 # libyaml's loader when PyYAML was built with it: the same documents, ten times faster than pure Python.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+TEXT_FILE = Path(__file__).resolve().parents[1] / "data" / "offline_text.yaml"  # as agent/checks finds its data
 
 
 @lru_cache(maxsize=1)
 def templates() -> dict[str, Any]:
-    text = resources.files("agent").joinpath("data", "offline_text.yaml").read_text(encoding="utf-8")
+    text = TEXT_FILE.read_text(encoding="utf-8")
     return yaml.load(text, Loader=_LOADER)
 
 

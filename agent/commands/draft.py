@@ -9,7 +9,6 @@ from pathlib import Path
 
 import typer
 
-from agent.render.card import CardOptions
 from agent.settings import Settings
 
 _AT_LINE = re.compile(r"^[^\s:]+:\d+: ")
@@ -53,6 +52,7 @@ def draft(
     --workflow-id also the swarm driver's card.
     """
     from agent.api import run_postmortem
+    from agent.render.card import CardOptions
 
     if (swarm_dir is None) != (workflow_id is None):
         raise typer.BadParameter("--swarm-dir and --workflow-id go together")

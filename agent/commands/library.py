@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from agent.errors import UsageError
 from agent.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 LibOpt = Annotated[Optional[Path], typer.Option("--library", help="library directory (default ~/.postmortem/library)")]
 UrlOpt = Annotated[Optional[str], typer.Option("--chroma-url", help="a Chroma server, e.g. http://127.0.0.1:8000")]
@@ -27,7 +30,20 @@ AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="YYYY-MM-DD (def
 
 sub = typer.Typer(name="library", help="The incident library: past postmortems, similar incidents, patterns, metrics.",
                   no_args_is_help=True)
-out = Console(soft_wrap=True)
+
+
+@lru_cache(maxsize=1)
+def _out() -> Console:
+    """The console for tables and messages: rich loads only when a library command prints."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
+
+
+def _table(title: str) -> Table:
+    from rich.table import Table
+
+    return Table(title=title)
 
 
 @sub.callback()
@@ -56,7 +72,7 @@ def _print_json(data) -> None:
 
 
 def _hits_table(hits, title: str) -> Table:
-    table = Table(title=title)
+    table = _table(title)
     for col in ("score", "id", "date", "category", "title", "why"):
         table.add_column(col, overflow="fold")
     for h in hits:
@@ -68,7 +84,7 @@ def _hits_table(hits, title: str) -> Table:
 def add(ctx: typer.Context, path: Path, library: LibOpt = None, chroma_url: UrlOpt = None, embeddings: EmbOpt = None):
     """Add a postmortem.json (as written by `postmortem draft`), or every *.json under DIR."""
     ids = _open(ctx, library, chroma_url, embeddings).add_path(path)
-    out.print(f"added {len(ids)} postmortem(s): {', '.join(ids[:10])}{' ...' if len(ids) > 10 else ''}")
+    _out().print(f"added {len(ids)} postmortem(s): {', '.join(ids[:10])}{' ...' if len(ids) > 10 else ''}")
 
 
 @sub.command("import")
@@ -82,8 +98,8 @@ def import_(ctx: typer.Context, path: Path, library: LibOpt = None, chroma_url: 
         return
     inferred = sum(r.inferred_category for r in recs)
     undated = sum(r.when is None for r in recs)
-    out.print(f"imported {len(recs)} postmortem(s); {inferred} with a category inferred from the text, "
-              f"{undated} without a date")
+    _out().print(f"imported {len(recs)} postmortem(s); {inferred} with a category inferred from the text, "
+                 f"{undated} without a date")
 
 
 @sub.command("search")
@@ -94,7 +110,7 @@ def search(ctx: typer.Context, text: str, k: Annotated[int, typer.Option("-k", h
     if as_json:
         _print_json([h.model_dump(mode="json") for h in hits])
     else:
-        out.print(_hits_table(hits, f"incidents like {text!r}"))
+        _out().print(_hits_table(hits, f"incidents like {text!r}"))
 
 
 def _postmortem_for(target: Path):
@@ -130,7 +146,7 @@ def similar(ctx: typer.Context, target: Path, k: Annotated[int, typer.Option("-k
     if as_json:
         _print_json([h.model_dump(mode="json") for h in hits])
     else:
-        out.print(_hits_table(hits, f"incidents like {pm.incident_id}: {pm.title}"))
+        _out().print(_hits_table(hits, f"incidents like {pm.incident_id}: {pm.title}"))
 
 
 @sub.command("patterns")
@@ -141,15 +157,15 @@ def patterns(ctx: typer.Context, as_of: AsOfOpt = None, library: LibOpt = None, 
     if as_json:
         _print_json(rep.model_dump(mode="json"))
         return
-    table = Table(title=f"recurring failure modes ({rep.incidents} incidents, as of {rep.as_of})")
+    table = _table(f"recurring failure modes ({rep.incidents} incidents, as of {rep.as_of})")
     for col in ("kind", "name", "total", "30d", "90d", "182d", "365d", "trend", "last"):
         table.add_column(col, overflow="fold")
     for m in rep.modes:
         w = m.windows
         table.add_row(m.kind, m.name, str(m.total), *(str(w[d]) for d in ("30", "90", "182", "365")), m.trend, m.last or "")
-    out.print(table)
+    _out().print(table)
     months = list(rep.by_month.items())[-12:]
-    out.print("by month: " + ", ".join(f"{k} {v}" for k, v in months) + (f"; {rep.undated} undated" if rep.undated else ""))
+    _out().print("by month: " + ", ".join(f"{k} {v}" for k, v in months) + (f"; {rep.undated} undated" if rep.undated else ""))
 
 
 @sub.command("metrics")
@@ -160,7 +176,7 @@ def metrics(ctx: typer.Context, as_of: AsOfOpt = None, library: LibOpt = None, c
     if as_json:
         _print_json(m.model_dump(mode="json"))
         return
-    table = Table(title=f"reliability metrics ({m.incidents} incidents, as of {m.as_of})")
+    table = _table(f"reliability metrics ({m.incidents} incidents, as of {m.as_of})")
     table.add_column("metric")
     table.add_column("value")
     for name, mean in (("MTTD", m.mttd), ("MTTA", m.mtta), ("MTTR", m.mttr), ("MTBF", m.mtbf)):
@@ -172,7 +188,7 @@ def metrics(ctx: typer.Context, as_of: AsOfOpt = None, library: LibOpt = None, c
     table.add_row("action items overdue", str(m.action_items_overdue))
     table.add_row("by severity", ", ".join(f"{k} {v}" for k, v in m.by_severity.items()))
     table.add_row("by service (top 10)", ", ".join(f"{k} {v}" for k, v in list(m.by_service.items())[:10]))
-    out.print(table)
+    _out().print(table)
 
 
 @sub.command("reindex")
@@ -180,7 +196,7 @@ def reindex(ctx: typer.Context, library: LibOpt = None, chroma_url: UrlOpt = Non
     """Rebuild the index from the postmortem files (repairs a missing or corrupt index)."""
     lib = _open(ctx, library, chroma_url, embeddings)
     n = lib.reindex()
-    out.print(f"reindexed {n} postmortem(s) from {lib.store.files_dir} with embeddings {lib.store.embedding.spec}")
+    _out().print(f"reindexed {n} postmortem(s) from {lib.store.files_dir} with embeddings {lib.store.embedding.spec}")
 
 
 def register(app: typer.Typer) -> None:

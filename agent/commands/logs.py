@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from agent.evidence.logs import LogAnalysis
+if TYPE_CHECKING:
+    from agent.evidence.logs import LogAnalysis
 
 
 def register(app: typer.Typer) -> None:

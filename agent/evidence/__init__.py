@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agent.evidence import alerts as al
+# Only what the log miners need is imported here: agent.evidence.schedule imports this package before
+# the miners fork, so the analyses (findings, metrics, pack: numpy, tiktoken) load in build().
 from agent.evidence import events as ev_mod
-from agent.evidence import findings as fd
-from agent.evidence import metrics as mx
-from agent.evidence import pack as pk
 from agent.evidence import parallel
-from agent.evidence import traces as tr
 from agent.evidence.logs import LogAnalysis, RecordReader, Window, analyze
 from agent.evidence.progress import Progress
 from agent.models import Bundle, Event, EvidencePack
@@ -34,6 +31,8 @@ def build(bundle: Bundle, *, budget_tokens: int = 8000, progress: bool = False,
     runs ``while_mining`` (the caller's own log-independent work). ``mining`` is a job the caller
     started while loading (agent.evidence.schedule); it is used only if it mines exactly this bundle's
     logs with this window, else it is stopped and the logs are mined afresh."""
+    from agent.evidence import pack as pk
+
     events = ev_mod.dedupe(bundle.events)
     win = ev_mod.window(bundle, events)
     job = _adopt(mining, bundle, win, reader) or _start_logs(bundle, win, reader)  # before any thread exists
@@ -107,6 +106,8 @@ def _logs(bundle: Bundle, win: Window, reader: RecordReader | None, prog: Progre
 
 
 def _log_findings(logs: LogAnalysis | None, win: Window) -> list[tuple]:
+    from agent.evidence import findings as fd
+
     if logs is None:
         return []
     return fd.log_findings(logs, win) + fd.command_findings(logs.commands, win)
@@ -114,6 +115,11 @@ def _log_findings(logs: LogAnalysis | None, win: Window) -> list[tuple]:
 
 def _other_findings(bundle: Bundle, win: Window) -> list[tuple]:
     """Findings from everything but the logs: metrics, alerts, traces, changes (in that order)."""
+    from agent.evidence import alerts as al
+    from agent.evidence import findings as fd
+    from agent.evidence import metrics as mx
+    from agent.evidence import traces as tr
+
     found: list[tuple] = []
     for s in bundle.series:
         if mx.is_limit_series(s):

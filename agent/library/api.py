@@ -1,10 +1,6 @@
 """The incident library facade: add, import, search, similar, patterns, metrics, reindex.
 
-``open_library(settings)`` is what the draft pipeline calls. It returns None when no library is
-configured: no ``--library``/POSTMORTEM_LIBRARY, no ``--chroma-url``/POSTMORTEM_CHROMA_URL, and no
-library at the default path (~/.postmortem/library). The default path is used when it already exists
-or when a ``postmortem library`` command asks for it (``create=True``), so a fresh machine's drafts say
-"no library configured" until someone adds to one.
+``open_library(settings)`` (agent/library/opening.py, re-exported here) opens the configured one.
 """
 
 from __future__ import annotations
@@ -16,10 +12,12 @@ from agent.errors import LibraryError
 from agent.library import metrics as metrics_mod
 from agent.library import patterns as patterns_mod
 from agent.library.markdown import iter_markdown, record_from_markdown
+from agent.library.opening import open_library
 from agent.library.records import Record, from_postmortem, load_file, load_postmortem
 from agent.library.similar import WINDOW_DAYS, analyse, rank
 from agent.models import PatternAnalysis, Postmortem, SimilarIncident
-from agent.settings import DEFAULT_LIBRARY, Settings
+
+__all__ = ["Library", "open_library"]
 
 
 class Library:
@@ -119,22 +117,3 @@ class Library:
     def count(self) -> int:
         return self.store.count()
 
-
-def open_library(settings: Settings, *, create: bool = False, default_path: Path = DEFAULT_LIBRARY,
-                 embedding=None) -> Library | None:
-    """The configured library, or None when none is configured (see the module docstring).
-
-    ``embedding`` injects an embedding function (tests, benchmarks); by default settings.embeddings
-    names it.
-    """
-    root = settings.library
-    if root is None and not settings.chroma_url and not create and not default_path.exists():
-        return None
-    from agent.library.embeddings import (
-        make_embedding,  # chromadb loads only when a library is used
-    )
-    from agent.library.store import Store
-
-    emb = embedding or make_embedding(settings.embeddings, base_url=settings.llm_base_url,
-                                      api_key=settings.llm_api_key)
-    return Library(Store(Path(root or default_path).expanduser(), emb, chroma_url=settings.chroma_url))

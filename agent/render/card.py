@@ -7,7 +7,6 @@ Invariant and capability ids come from ``CardOptions`` (agent/data/swarm.yaml by
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -22,6 +21,7 @@ from agent.models import (
     Postmortem,
 )
 
+SWARM_FILE = Path(__file__).resolve().parents[1] / "data" / "swarm.yaml"  # the packaged defaults
 _KIND_WORD = {"prevent": "prevention", "detect": "detection", "mitigate": "mitigation", "respond": "response",
               "process": "process"}
 
@@ -39,7 +39,7 @@ class CardOptions:
     @classmethod
     def load(cls, path: Path | None = None) -> "CardOptions":
         """Options from ``path`` (YAML), falling back to the packaged defaults for missing keys."""
-        data = yaml.safe_load(resources.files("agent").joinpath("data", "swarm.yaml").read_text(encoding="utf-8"))
+        data = yaml.safe_load(SWARM_FILE.read_text(encoding="utf-8"))
         if path is not None:
             try:
                 data.update(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})

@@ -12,9 +12,12 @@ import json
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy loads on first use, after a big draft's log miners fork (agent/deferred.py)
+    from agent.deferred import numpy as np
 import yaml
 
 from agent import rxcache as rx

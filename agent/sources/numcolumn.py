@@ -16,8 +16,12 @@ Numbers are correctly rounded by both decoders (tests/test_load_speed_sources.py
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy loads on first use, after a big draft's log miners fork (agent/deferred.py)
+    from agent.deferred import numpy as np
 
 from agent.sources.jsondoc import orjson
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy loads on first use, after a big draft's log miners fork (agent/deferred.py)
+    from agent.deferred import numpy as np
 
 from agent.points import micros
 from agent.sources import numcolumn

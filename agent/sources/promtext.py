@@ -24,9 +24,12 @@ own text when the parser needs the pairs themselves (values that are not plain d
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy loads on first use, after a big draft's log miners fork (agent/deferred.py)
+    from agent.deferred import numpy as np
 
 from agent import rxcache as rx
 from agent.sources import jsondoc, numcolumn
@@ -38,7 +41,7 @@ _QUOTE, _OPEN, _CLOSE, _SPACE = ord('"'), ord("["), ord("]"), ord(" ")
 # digits -> "0" (to see digit runs); the other characters of numbers and separators kept; the rest "!"
 _CHECK = bytes(ord("0") if chr(i) in "0123456789" else i if chr(i) in "+-.eE, " else ord("!") for i in range(256))
 _LONG_INT = b"0" * 19
-_GAP = np.frombuffer(numcolumn.GAP.encode("ascii"), dtype=np.uint8)  # fits in '"NaN"', the shortest gap token
+_GAP = numcolumn.GAP.encode("ascii")  # fits in '"NaN"', the shortest gap token
 assert len(_GAP) <= len('"NaN"')
 
 
@@ -186,7 +189,7 @@ def _blank_gaps(b: np.ndarray, blank: np.ndarray, opens: np.ndarray, closes: np.
     inf &= (b[opens + 3] == ord("n")) & (b[opens + 4] == ord("f"))
     at = opens[nan | inf]
     if len(at):
-        blank[at[:, None] + np.arange(len(_GAP))] = _GAP  # the token's opening quote on: blanks stay after it
+        blank[at[:, None] + np.arange(len(_GAP))] = np.frombuffer(_GAP, dtype=np.uint8)  # the token's opening quote on: blanks stay after it
 
 
 def _numbers(text: bytearray) -> list | None:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy loads on first use, after a big draft's log miners fork (agent/deferred.py)
+    from agent.deferred import numpy as np
 
 from agent import rxcache as rx
 from agent.models import ChatMessage
