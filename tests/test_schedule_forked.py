@@ -165,3 +165,18 @@ def test_draft_with_the_miners_forked_during_the_load_is_identical(monkeypatch):
     early = run_postmortem(FIXTURE)
     assert len(starts) == 1 and starts[0].children  # forked once, from the light stage of the load
     assert early.model_dump_json() == plain.model_dump_json()
+
+
+def test_the_log_line_counts_are_taken_when_the_miners_are_collected(monkeypatch):
+    plain = load_bundle(FIXTURE)
+    counted = {f.path: f.records for f in plain.files if (f.format or "").startswith("log")}
+    assert counted and max(counted.values()) > 1
+    starts: list = []
+    _force(monkeypatch, starts)
+    bundle, job = schedule.load_and_mine(FIXTURE)
+    assert {f.path: f.records for f in bundle.files if f.path in counted} == dict.fromkeys(counted, 1)  # not yet
+    evidence.build(bundle, mining=job)
+    assert [f.model_dump() for f in bundle.files] == [f.model_dump() for f in plain.files]
+    bundle, job = schedule.load_and_mine(FIXTURE)
+    job.close()  # a job closed unused (e.g. not adopted) counts them too
+    assert [f.model_dump() for f in bundle.files] == [f.model_dump() for f in plain.files]

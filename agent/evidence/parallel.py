@@ -8,6 +8,7 @@ are merged by mining the templates themselves into one miner, in bundle order (d
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from agent.evidence.drain import TemplateMiner
@@ -127,6 +128,16 @@ class Mining:
         self.children: list[Child] = []
         self.tasks: Tasks | None = None
         self.failed: str | None = None
+        self._meanwhile: list[Callable[[], None]] = []
+
+    def meanwhile(self, work: Callable[[], None]) -> None:
+        """Work of this process that can wait until the logs are collected: ``result()`` does it before
+        it waits for the children (this process would only wait), ``close()`` at the latest."""
+        self._meanwhile.append(work)
+
+    def _catch_up(self) -> None:
+        while self._meanwhile:
+            self._meanwhile.pop(0)()
 
     def matches(self, sources: list, window: Window) -> bool:
         """Whether this job mines exactly these sources with this window (its result is theirs)."""
@@ -137,6 +148,7 @@ class Mining:
         done: dict[int, LogAnalysis] = {}
         answered = False
         try:
+            self._catch_up()
             for child in self.children:
                 try:
                     done.update(child.result())
@@ -156,11 +168,12 @@ class Mining:
         return out
 
     def close(self) -> None:
-        """Stop the children still running; safe to call twice."""
+        """Stop the children still running, and do the work left for meanwhile; safe to call twice."""
         for child in self.children:
             child.close()
         if self.tasks is not None:
             self.tasks.close()
+        self._catch_up()
 
 
 def _size(path: str) -> int:
