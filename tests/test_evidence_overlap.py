@@ -106,4 +106,4 @@ def test_failing_early_work_still_stops_the_pool(monkeypatch):
 
     with pytest.raises(RuntimeError):
         evidence.build(bundle, while_mining=boom)
-    assert jobs and jobs[0].children and all(c._proc is None for _, c in jobs[0].children)  # all reaped
+    assert jobs and jobs[0].children and all(c._proc is None for c in jobs[0].children)  # all reaped

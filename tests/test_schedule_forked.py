@@ -60,7 +60,7 @@ def test_miners_are_niced_children(monkeypatch):
     bundle = load_bundle(FIXTURE)
     monkeypatch.setattr(parallel, "_mine", lambda sources, window: [os.nice(0)] * len(sources))
     job = parallel.start(bundle.logs, window=parallel.Window(), workers=1)
-    assert {n for _, c in job.children for n in c.result()} == {os.nice(0) + parallel.MINER_NICE}
+    assert {n for c in job.children for n in c.result().values()} == {os.nice(0) + parallel.MINER_NICE}
 
 
 def test_no_fork_while_a_thread_runs():
@@ -83,14 +83,25 @@ def test_closing_stops_a_running_child():
         child.result()
 
 
-def test_shares_balance_bytes_biggest_first(tmp_path):
+def test_the_children_take_the_files_from_one_queue_biggest_first(tmp_path, monkeypatch):
     sizes = [30, 29, 25, 8, 1]
     sources = []
     for i, n in enumerate(sizes):
         (tmp_path / f"{i}.log").write_bytes(b"x" * n)
         sources.append(type("S", (), {"abs_path": str(tmp_path / f"{i}.log")}))
-    assert parallel.shares(sources, 2) == [[0, 3, 4], [1, 2]]
-    assert parallel.shares(sources, 9) == [[0], [1], [2], [3], [4]]
+    monkeypatch.setattr(parallel, "_mine", lambda srcs, window: [(os.getpid(), srcs[0].abs_path)])
+    job = parallel.start(sources[::-1], window=parallel.Window(), workers=2)
+    assert len(job.children) == 2 * parallel.PER_CPU
+    taken = {}
+    for c in job.children:
+        taken.update(c.result())
+    job.close()
+    assert sorted(taken) == [0, 1, 2, 3, 4]  # every file once, whoever took it
+    assert {i: path for i, (_, path) in taken.items()} == {i: s.abs_path for i, s in enumerate(sources[::-1])}
+    queue = parallel.Tasks([4, 0, 3])
+    assert [queue.take(), queue.take(), queue.take(), queue.take()] == [4, 0, 3, None]
+    queue.close()
+    assert queue.take() is None
 
 
 def _force(monkeypatch, starts: list) -> None:
@@ -117,7 +128,7 @@ def test_a_job_for_other_logs_is_stopped_and_mined_afresh(monkeypatch):
     _force(monkeypatch, starts)
     stale = parallel.start(bundle.logs[:1], window=parallel.Window(), workers=2)
     pack = evidence.build(bundle, mining=stale)
-    assert len(starts) == 2 and all(c._proc is None for _, c in stale.children)  # stopped, reaped
+    assert len(starts) == 2 and all(c._proc is None for c in stale.children)  # stopped, reaped
     assert pack.model_dump_json() == base.model_dump_json()
 
 
@@ -143,7 +154,7 @@ def test_a_failed_load_stops_the_miners(monkeypatch):
     monkeypatch.setattr(bundle_mod, "_parse_one", parse_one)
     with pytest.raises(BundleError):
         schedule.load_and_mine(FIXTURE)
-    assert starts and all(c._proc is None for _, c in starts[0].children)
+    assert starts and all(c._proc is None for c in starts[0].children)
 
 
 def test_draft_with_the_miners_forked_during_the_load_is_identical(monkeypatch):
@@ -154,3 +165,18 @@ def test_draft_with_the_miners_forked_during_the_load_is_identical(monkeypatch):
     early = run_postmortem(FIXTURE)
     assert len(starts) == 1 and starts[0].children  # forked once, from the light stage of the load
     assert early.model_dump_json() == plain.model_dump_json()
+
+
+def test_the_log_line_counts_are_taken_when_the_miners_are_collected(monkeypatch):
+    plain = load_bundle(FIXTURE)
+    counted = {f.path: f.records for f in plain.files if (f.format or "").startswith("log")}
+    assert counted and max(counted.values()) > 1
+    starts: list = []
+    _force(monkeypatch, starts)
+    bundle, job = schedule.load_and_mine(FIXTURE)
+    assert {f.path: f.records for f in bundle.files if f.path in counted} == dict.fromkeys(counted, 1)  # not yet
+    evidence.build(bundle, mining=job)
+    assert [f.model_dump() for f in bundle.files] == [f.model_dump() for f in plain.files]
+    bundle, job = schedule.load_and_mine(FIXTURE)
+    job.close()  # a job closed unused (e.g. not adopted) counts them too
+    assert [f.model_dump() for f in bundle.files] == [f.model_dump() for f in plain.files]

@@ -8,6 +8,7 @@ are merged by mining the templates themselves into one miner, in bundle order (d
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from agent.evidence.drain import TemplateMiner
@@ -22,7 +23,7 @@ from agent.evidence.logs import (
 )
 
 MIN_BYTES = 32 * 1024 * 1024  # below this the process start-up costs more than it saves
-PER_CPU = 2  # children per worker: finer shares keep the cores busy to the end (files differ in cost)
+PER_CPU = 1  # children per worker: with the files on one queue, more children only cost more start-ups
 MINER_NICE = 5  # this process's own work (load, analyses, lint) is the longer chain: it goes first
 
 
@@ -47,33 +48,76 @@ def analyze_parallel(sources: list, *, window: Window, workers: int) -> LogAnaly
 def start(sources: list, *, window: Window, workers: int) -> Mining:
     """Start mining in forked children and return at once; ``result()`` collects.
 
-    Up to ``PER_CPU`` children per worker, each with its share of the files (biggest first, each to the
-    lightest share): small shares end together, so no core idles at the end. The children run at a
-    lower priority (``MINER_NICE``) than this process, whose work meanwhile (parsing metrics and chat,
-    the other analyses, the chat lint) is the longest chain of the draft; they take whatever CPU it
-    leaves. When forking is not safe here (see ``worth_it``) or fails, everything is mined on
-    ``result()``, and it says so."""
+    The files are tasks on a queue (``Tasks``), biggest first; each of the ``workers * PER_CPU``
+    children takes the next one whenever it is done with its last, so the children end at about the
+    same time whatever each file costs. They run at a lower priority (``MINER_NICE``) than this
+    process, whose work meanwhile (parsing metrics and chat, the other analyses, the chat lint) is the
+    longest chain of the draft; they take whatever CPU it leaves. When forking is not safe here (see
+    ``worth_it``) or fails, everything is mined on ``result()``, and it says so."""
     job = Mining(sources, window, workers)
     if not can_fork():
         job.failed = "fork unavailable"
         return job
     try:
-        for part in shares(sources, workers * PER_CPU):
-            job.children.append((part, Child(_mine, [sources[i] for i in part], window, nice=MINER_NICE)))
+        job.tasks = Tasks(sorted(range(len(sources)), key=lambda i: -_size(sources[i].abs_path)))
+        for _ in range(min(workers * PER_CPU, len(sources))):
+            job.children.append(Child(_take, job.tasks, sources, window, nice=MINER_NICE))
     except OSError as exc:
         job.failed = type(exc).__name__
     return job
 
 
-def shares(sources: list, n: int) -> list[list[int]]:
-    """Source indexes split into at most ``n`` shares of about equal bytes (greedy, biggest first)."""
-    parts: list[list[int]] = [[] for _ in range(min(n, len(sources)))]
-    load = [0] * len(parts)
-    for i in sorted(range(len(sources)), key=lambda i: -_size(sources[i].abs_path)):
-        k = load.index(min(load))
-        parts[k].append(i)
-        load[k] += _size(sources[i].abs_path)
-    return [p for p in parts if p]
+def _take(tasks: Tasks, sources: list, window: Window) -> dict[int, LogAnalysis]:
+    """The next file on the queue, mined, until there is none left."""
+    done: dict[int, LogAnalysis] = {}
+    while (i := tasks.take()) is not None:
+        done[i] = _mine([sources[i]], window)[0]
+    return done
+
+
+class Tasks:
+    """Indexes of the files to mine, on a pipe filled (and its writing end closed) before the children
+    fork. A ``take()`` reads one whole record, so no two processes get the same file; an empty pipe
+    without a writer reads as EOF: nothing left."""
+
+    SIZE = 4
+
+    def __init__(self, order: list[int]):
+        data = b"".join(i.to_bytes(self.SIZE, "little") for i in order)
+        self._fd, write = os.pipe()
+        try:
+            _fill(write, data)
+        except BaseException:
+            os.close(self._fd)
+            raise
+        finally:
+            os.close(write)
+
+    def take(self) -> int | None:
+        if self._fd < 0:
+            return None
+        data = os.read(self._fd, self.SIZE)
+        return int.from_bytes(data, "little") if len(data) == self.SIZE else None
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+def _fill(fd: int, data: bytes) -> None:
+    """Write all of ``data`` at once, never blocking (nothing reads yet): a pipe holds 64 KiB, and can
+    be made bigger; else OSError (the caller mines in this process)."""
+    import fcntl  # POSIX only, as is forking
+
+    if len(data) > 4096 and hasattr(fcntl, "F_SETPIPE_SZ"):
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, len(data))
+        except OSError:
+            pass
+    os.set_blocking(fd, False)
+    if os.write(fd, data) != len(data):  # (a pipe too small raises BlockingIOError, an OSError, or writes part)
+        raise OSError("the task queue does not hold every log file")
 
 
 class Mining:
@@ -81,8 +125,19 @@ class Mining:
 
     def __init__(self, sources: list, window: Window, workers: int):
         self.sources, self.window, self.workers = sources, window, workers
-        self.children: list[tuple[list[int], Child]] = []
+        self.children: list[Child] = []
+        self.tasks: Tasks | None = None
         self.failed: str | None = None
+        self._meanwhile: list[Callable[[], None]] = []
+
+    def meanwhile(self, work: Callable[[], None]) -> None:
+        """Work of this process that can wait until the logs are collected: ``result()`` does it before
+        it waits for the children (this process would only wait), ``close()`` at the latest."""
+        self._meanwhile.append(work)
+
+    def _catch_up(self) -> None:
+        while self._meanwhile:
+            self._meanwhile.pop(0)()
 
     def matches(self, sources: list, window: Window) -> bool:
         """Whether this job mines exactly these sources with this window (its result is theirs)."""
@@ -91,15 +146,18 @@ class Mining:
     def result(self) -> LogAnalysis:
         """The merged analysis, in bundle order (deterministic); a lost child's files are mined here."""
         done: dict[int, LogAnalysis] = {}
+        answered = False
         try:
-            for part, child in self.children:
+            self._catch_up()
+            for child in self.children:
                 try:
-                    done.update(zip(part, child.result()))
+                    done.update(child.result())
+                    answered = True
                 except ChildLost as exc:
                     self.failed = self.failed or str(exc)
         finally:
             self.close()
-        if not done:  # nothing came back: as if it had been mined in this process from the start
+        if not answered:  # no child answered: as if it had been mined in this process from the start
             out = analyze(self.sources, window=self.window)
         else:
             missing = [i for i in range(len(self.sources)) if i not in done]
@@ -110,9 +168,12 @@ class Mining:
         return out
 
     def close(self) -> None:
-        """Stop the children still running; safe to call twice."""
-        for _, child in self.children:
+        """Stop the children still running, and do the work left for meanwhile; safe to call twice."""
+        for child in self.children:
             child.close()
+        if self.tasks is not None:
+            self.tasks.close()
+        self._catch_up()
 
 
 def _size(path: str) -> int:

@@ -24,14 +24,18 @@ def load_and_mine(path: str | Path) -> tuple[Bundle, parallel.Mining | None]:
     """Load the bundle; the log miners fork as soon as the light sources give the window.
 
     The job is started from a partial bundle: ``agent.evidence.build`` uses it only if the full
-    bundle has the same logs and window (else it mines afresh)."""
+    bundle has the same logs and window (else it mines afresh). The log files' line counts (their
+    statuses' ``records``) are taken when the job is collected or closed, which the caller must do
+    before it reads them."""
     jobs: list[parallel.Mining] = []
 
-    def start(light: Bundle) -> None:
+    def start(light: Bundle):
         workers = parallel.worth_it([s.abs_path for s in light.logs]) if light.logs else 0
-        if workers:
-            win = ev_mod.window(light, ev_mod.dedupe(light.events))
-            jobs.append(parallel.start(light.logs, window=win, workers=workers))
+        if not workers:
+            return None
+        win = ev_mod.window(light, ev_mod.dedupe(light.events))
+        jobs.append(parallel.start(light.logs, window=win, workers=workers))
+        return jobs[-1].meanwhile  # the logs' line counts: read while the miners run, not before
 
     try:
         bundle = load_bundle(path, on_light=start)

@@ -23,20 +23,23 @@ _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, Lo
                  ArithmeticError)  # OverflowError: a date far past year 9999
 
 
-def load_bundle(path: str | Path, *, on_light: Callable[[Bundle], None] | None = None) -> Bundle:
+def load_bundle(path: str | Path, *, on_light: Callable[[Bundle], object] | None = None) -> Bundle:
     """Load an incident bundle (directory, .zip, .tar.gz or .tgz) into a ``Bundle``.
 
     Raises ``BundleError`` for a missing path, an empty bundle, or a bundle with nothing usable.
     Broken files (malformed JSON, binary, bad YAML) are recorded with status "error" and skipped.
     ``on_light`` is called with a partial Bundle (no metrics, no chat, no file statuses) before the
     heavy sources are parsed, so the caller can start on the logs meanwhile (agent.sources.staged);
-    the Bundle returned is the same either way.
+    the Bundle returned is the same either way. If it returns a callable, the log files' line counts
+    are handed to it as a function to call later: until then those files' statuses say 1 record,
+    and the caller must call it before it reads them (agent.evidence.schedule does it while the
+    miners run, when this process would only wait).
     """
     with collector.paused():
         return _load(Path(path).expanduser(), on_light)
 
 
-def _load(given: Path, on_light: Callable[[Bundle], None] | None = None) -> Bundle:
+def _load(given: Path, on_light: Callable[[Bundle], object] | None = None) -> Bundle:
     refused: list[str] = []
     if given.is_file() and not is_archive(given):  # a single file is a bundle of one
         root, files = given.parent.resolve(), [given.resolve()]
@@ -77,7 +80,7 @@ def _parse_all(planned: list[tuple[Detector, Sniff]], statuses: dict[str, FileSt
 
 
 def _staged(root: Path, files: list[Path], statuses: dict[str, FileStatus],
-            on_light: Callable[[Bundle], None]) -> Collected:
+            on_light: Callable[[Bundle], object]) -> Collected:
     """The light sources first, then ``on_light``, then the heavy ones (see agent.sources.staged)."""
     late = {f for f in files if deferred_sniff(f)}
     early = [f for f in files if f not in late]
@@ -88,8 +91,12 @@ def _staged(root: Path, files: list[Path], statuses: dict[str, FileStatus],
 
     stage.out.uncounted = {}
     stage.parse(stage.light, parse_one)
-    on_light(_partial(root, stage.out))
-    _count_later(stage.out, statuses)
+    defer = on_light(_partial(root, stage.out))
+    later, stage.out.uncounted = stage.out.uncounted or {}, None
+    if later and callable(defer):
+        defer(lambda: _count_later(later, statuses))
+    else:
+        _count_later(later, statuses)
     late_statuses: dict[str, FileStatus] = {}
     stage.add(_classify_all(root, [f for f in files if f in late], late_statuses), _snapshot(late_statuses),
               order=[f.relative_to(root).as_posix() for f in files])
@@ -105,9 +112,9 @@ def _staged(root: Path, files: list[Path], statuses: dict[str, FileStatus],
     return _parse_all(stage.planned, statuses)
 
 
-def _count_later(out: Collected, statuses: dict[str, FileStatus]) -> None:
-    """The line counts the light parse left for later (log files), as ``_parse_one`` records them."""
-    later, out.uncounted = out.uncounted or {}, None
+def _count_later(later: dict[str, Path], statuses: dict[str, FileStatus]) -> None:
+    """The line counts the light parse left for later (log files: rel -> path), as ``_parse_one``
+    records them; on the statuses as they are when this runs (a file parsed again has a new one)."""
     for rel, path in later.items():
         status = statuses[rel]
         if status.status == "parsed":

@@ -24,6 +24,7 @@ from agent.sources.detect import open_text_bytes
 from agent.sources.linekeys import (
     CONT,
     FAST,
+    FOLD_HEX,
     MAYBE,
     START,
     ZERO,
@@ -206,18 +207,24 @@ class FastReader(KeyClassifier):
 
     def _infos(self, lines: list[bytes], keys: list[bytes], first: int) -> list[LineInfo]:
         """The info of every line. A key that shares a twin's info (hex ids) is not cached: it seldom comes
-        back, and a small cache is a fast one (every line is looked up in it)."""
-        cache = self.zcache
+        back, and a small cache is a fast one (every line is looked up in it). Such keys are most of
+        the misses: they are matched to their twin here, as ``_new`` would, before anything else."""
+        cache, twins = self.zcache, self.twins
         infos = list(map(cache.get, keys))
         i = -1
         try:
             while True:
                 i = infos.index(None, i + 1)  # type: ignore[arg-type]
-                info = cache.get(keys[i])
+                key = keys[i]
+                info = cache.get(key)
                 if info is None:
-                    info = self._new(lines[i], keys[i], first + i)
-                    if not self.twin_hit:
-                        cache[keys[i]] = info
+                    hint = twins.get(key.translate(FOLD_HEX))
+                    if hint is not None and hint.fits(key):
+                        info = hint.info
+                    else:
+                        info = self._new(lines[i], key, first + i)
+                        if not self.twin_hit:
+                            cache[key] = info
                 infos[i] = info
         except ValueError:
             pass

@@ -71,7 +71,7 @@ class KeyClassifier:
         tokens: their lines mask alike, so the miner gives them one template. ``twins`` is indexed by
         the key with hex letters folded (a cheap hint); the hint's hex token spans, filled on both
         keys, must then agree, and hold such tokens in this key too (the exact test)."""
-        folded = key.translate(_FOLD_HEX)
+        folded = key.translate(FOLD_HEX)
         hint = self.twins.get(folded)
         if hint is not None and hint.fits(key):
             self.twin_hit = True
@@ -241,41 +241,46 @@ def _whole_masked(key: bytes, a: int, b: int) -> bool:
     return not (token[:4].isdigit() and key[a - 1:a] == b" " and key[:a].rstrip(b" ")[-3:-2] == b":")
 
 
-_FOLD_HEX = bytes.maketrans(b"abcdef", b"000000")  # a hint only: the exact test is _Twin.fits
+FOLD_HEX = bytes.maketrans(b"abcdef", b"000000")  # a hint only: the exact test is _Twin.fits
 
 
 class _Twin:
     """A classified key with whole-masked hex tokens at ``spans``. ``fits(key)``, for a key of the same
-    folded form (``_FOLD_HEX``, how twins are looked up): the key equals this one outside the spans and
+    folded form (``FOLD_HEX``, how twins are looked up): the key equals this one outside the spans and
     holds whole-masked tokens in them, i.e. ``_fill(key, spans) == _fill(self key, spans)`` and
-    ``_whole_masked(key, a, b)`` for each span. Without building either: ``startswith`` at an offset,
-    and since the folded forms agree, a span holds only '0' (digit-blind) and a-f, so the masker's
-    test is a count of zeros (a letter and a digit, not three or more letters then one digit). The
-    ctime-year test looks left of a token, where the two keys agree (or both hold hex): worked out once."""
+    ``_whole_masked(key, a, b)`` for each span. Without building either: one pattern, matched in C
+    (compiled at the first ``fits``: most twins of junk see none), holds this key's bytes outside the
+    spans and, since the folded forms agree, in a span
+    only '0' (digit-blind) and a-f, so the masker's test is about zeros: a letter and a digit, not
+    three or more letters then one digit. The ctime-year test looks left of a token, where the two
+    keys agree (or both hold hex): worked out once."""
 
-    __slots__ = ("info", "size", "segments", "spans")
+    __slots__ = ("info", "pattern", "_match")
 
     def __init__(self, info: LineInfo, key: bytes, spans: list[tuple[int, int]]):
-        self.info, self.size = info, len(key)
-        self.segments, pos = [], 0
+        self.info, parts, pos = info, [], 0
         for a, b in spans:
-            self.segments.append((pos, key[pos:a]))
+            ctime = key[a - 1:a] == b" " and key[:a].rstrip(b" ")[-3:-2] == b":"
+            parts += (re.escape(key[pos:a]), _token_pattern(b - a, ctime))
             pos = b
-        self.segments.append((pos, key[pos:]))
-        self.spans = [(a, b, key[a - 1:a] == b" " and key[:a].rstrip(b" ")[-3:-2] == b":") for a, b in spans]
+        parts.append(re.escape(key[pos:]))
+        self.pattern, self._match = b"".join(parts), None
 
     def fits(self, key: bytes) -> bool:
-        if len(key) != self.size:
-            return False
-        for pos, segment in self.segments:
-            if not key.startswith(segment, pos):
-                return False
-        for a, b, ctime in self.spans:
-            zeros = key.count(b"0", a, b)
-            if not 0 < zeros < b - a or zeros == 1 and b - a >= 4 and key[b - 1] == 48 \
-                    or ctime and key.startswith(b"0000", a):
-                return False
-        return True
+        if self._match is None:
+            self._match = re.compile(self.pattern).fullmatch  # a pattern per twin: built from its key
+        return self._match(key) is not None
+
+
+def _token_pattern(n: int, ctime: bool) -> bytes:
+    """``n`` bytes of '0' and a-f holding a zero and a letter; from 4 bytes on, not a lone zero at the end
+    (three or more letters then one digit stay a word); where a ctime year could be, not '0000'."""
+    out = b"(?=[a-f]{0,%d}0)(?=0{0,%d}[a-f])" % (n - 1, n - 1)
+    if n >= 4:
+        out += b"(?![a-f]{%d}0)" % (n - 1)
+    if ctime:
+        out += b"(?!0000)"
+    return out + b"[0a-f]{%d}" % n
 
 
 def _fill(key: bytes, spans: list[tuple[int, int]]) -> bytes:
