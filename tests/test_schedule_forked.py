@@ -98,10 +98,35 @@ def test_the_children_take_the_files_from_one_queue_biggest_first(tmp_path, monk
     job.close()
     assert sorted(taken) == [0, 1, 2, 3, 4]  # every file once, whoever took it
     assert {i: path for i, (_, path) in taken.items()} == {i: s.abs_path for i, s in enumerate(sources[::-1])}
+    assert parallel._groups([4, 0, 3]) == [[4], [0], [3]]
     queue = parallel.Tasks([4, 0, 3])
     assert [queue.take(), queue.take(), queue.take(), queue.take()] == [4, 0, 3, None]
     queue.close()
     assert queue.take() is None
+
+
+def test_any_number_of_log_files_fits_the_queue(tmp_path, monkeypatch):
+    """More files than queue records: they share tasks, still biggest first, each mined once."""
+    order = list(range(10))
+    assert parallel._groups(order, most=4) == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+    assert parallel._groups([], most=4) == []
+    sources = []
+    for i in range(9):
+        (tmp_path / f"{i}.log").write_bytes(b"x" * (i + 1))
+        sources.append(type("S", (), {"abs_path": str(tmp_path / f"{i}.log")}))
+    monkeypatch.setattr(parallel, "MAX_TASKS", 4)
+    monkeypatch.setattr(parallel, "_mine", lambda srcs, window: [srcs[0].abs_path])
+    made = []
+    real = parallel._groups
+    monkeypatch.setattr(parallel, "_groups", lambda order: made.append(real(order)) or made[-1])
+    job = parallel.start(sources, window=parallel.Window(), workers=2)
+    assert job.failed is None
+    assert made == [[[8, 7, 6], [5, 4, 3], [2, 1, 0]]]  # biggest first, three files a task
+    taken = {}
+    for c in job.children:
+        taken.update(c.result())
+    job.close()
+    assert taken == {i: s.abs_path for i, s in enumerate(sources)}
 
 
 def _force(monkeypatch, starts: list) -> None:

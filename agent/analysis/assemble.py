@@ -153,11 +153,11 @@ def _follow_up(bundle: Bundle, resolved: datetime) -> datetime:
     return propose_slot(resolved.date())
 
 
+FILES_NAMED = 3  # files named per (status, reason) in the notes; every file is in the JSON report's "files"
+
+
 def _notes(bundle: Bundle, pack: EvidencePack, settings: Settings, extra: list[str]) -> list[str]:
-    notes = list(bundle.warnings)
-    for f in bundle.files:
-        if f.status != "parsed":
-            notes.append(f"{f.path}: {f.status}{' (' + f.reason + ')' if f.reason else ''}")
+    notes = list(bundle.warnings) + _file_notes(bundle)
     if settings.llm == "offline":
         notes.append("Drafted offline from the evidence (no LLM configured).")
     if pack.dropped:
@@ -167,3 +167,24 @@ def _notes(bundle: Bundle, pack: EvidencePack, settings: Settings, extra: list[s
     if not bundle.meta.follow_up:
         notes.append("Follow-up meeting time is a proposal (next business day after resolution); confirm it.")
     return notes + extra
+
+
+def _file_notes(bundle: Bundle) -> list[str]:
+    """A note per file not parsed, in bundle order; when more than a few share a status and reason (a
+    bundle of thousands of pod logs, say), one note for them at the first one's place, naming a few
+    (postmortem.json lists every file)."""
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for f in bundle.files:
+        if f.status != "parsed":
+            groups.setdefault((f.status, f.reason), []).append(f.path)
+    notes = []
+    for f in bundle.files:
+        if f.status == "parsed":
+            continue
+        paths, why = groups[(f.status, f.reason)], f" ({f.reason})" if f.reason else ""
+        if len(paths) <= FILES_NAMED + 1:
+            notes.append(f"{f.path}: {f.status}{why}")
+        elif f.path == paths[0]:
+            notes.append(f"{len(paths)} files {f.status}{why}: {', '.join(paths[:FILES_NAMED])} and "
+                         f"{len(paths) - FILES_NAMED} more (postmortem.json lists every file)")
+    return notes

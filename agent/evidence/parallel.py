@@ -25,6 +25,7 @@ from agent.evidence.logs import (
 MIN_BYTES = 32 * 1024 * 1024  # below this the process start-up costs more than it saves
 PER_CPU = 1  # children per worker: with the files on one queue, more children only cost more start-ups
 MINER_NICE = 5  # this process's own work (load, analyses, lint) is the longer chain: it goes first
+MAX_TASKS = 4096  # queue records (16 KiB): a pipe holds them without resizing; more files share a task
 
 
 def worth_it(paths: list[str]) -> int:
@@ -59,19 +60,27 @@ def start(sources: list, *, window: Window, workers: int) -> Mining:
         job.failed = "fork unavailable"
         return job
     try:
-        job.tasks = Tasks(sorted(range(len(sources)), key=lambda i: -_size(sources[i].abs_path)))
-        for _ in range(min(workers * PER_CPU, len(sources))):
-            job.children.append(Child(_take, job.tasks, sources, window, nice=MINER_NICE))
+        groups = _groups(sorted(range(len(sources)), key=lambda i: -_size(sources[i].abs_path)))
+        job.tasks = Tasks(list(range(len(groups))))
+        for _ in range(min(workers * PER_CPU, len(groups))):
+            job.children.append(Child(_take, job.tasks, groups, sources, window, nice=MINER_NICE))
     except OSError as exc:
         job.failed = type(exc).__name__
     return job
 
 
-def _take(tasks: Tasks, sources: list, window: Window) -> dict[int, LogAnalysis]:
-    """The next file on the queue, mined, until there is none left."""
+def _groups(order: list[int], most: int | None = None) -> list[list[int]]:
+    """``order`` in at most ``most`` (MAX_TASKS) consecutive groups: one file each, unless there are more."""
+    per = -(-len(order) // (most or MAX_TASKS)) if order else 1
+    return [order[i:i + per] for i in range(0, len(order), per)]
+
+
+def _take(tasks: Tasks, groups: list[list[int]], sources: list, window: Window) -> dict[int, LogAnalysis]:
+    """The next group of files on the queue, mined, until there is none left."""
     done: dict[int, LogAnalysis] = {}
-    while (i := tasks.take()) is not None:
-        done[i] = _mine([sources[i]], window)[0]
+    while (g := tasks.take()) is not None:
+        for i in groups[g]:
+            done[i] = _mine([sources[i]], window)[0]
     return done
 
 
