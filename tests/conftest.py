@@ -15,6 +15,21 @@ SHARED = ROOT.parent / "shared"
 pytest_plugins = ["conftest_llm"]
 
 
+def valid_json_texts() -> list[tuple[Path, str]]:
+    """(path, text) of every fixture and test-data JSON file that parses: the JSON scanners' corpus."""
+    import json
+
+    out = []
+    for f in sorted(FIXTURES.rglob("*.json")) + sorted((ROOT / "tests" / "data").rglob("*.json")):
+        text = f.read_text(encoding="utf-8")
+        try:
+            json.loads(text)
+        except ValueError:
+            continue
+        out.append((f, text))
+    return out
+
+
 @pytest.fixture
 def run_cli():
     """Run `python -m agent ARGS` as a user would; returns CompletedProcess (text)."""

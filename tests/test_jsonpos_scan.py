@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import valid_json_texts
 
 from agent.sources.jsonpos import array_item_lines, array_item_offsets
 
@@ -51,18 +52,11 @@ def test_tricky_strings_and_keys(text):
 
 
 def test_every_json_fixture_scans_as_before():
-    files = sorted((ROOT / "fixtures").rglob("*.json")) + sorted((ROOT / "tests" / "data").rglob("*.json"))
-    checked = 0
-    for f in files:
-        text = f.read_text(encoding="utf-8")
-        try:
-            json.loads(text)
-        except ValueError:
-            continue
+    texts = valid_json_texts()
+    for f, text in texts:
         for path in PATHS:
             assert array_item_offsets(text, path) == _reference(text, path), (f, path)
-        checked += 1
-    assert checked > 10
+    assert len(texts) > 10
 
 
 def test_lines_of_items():

@@ -6,13 +6,21 @@ import codecs
 import gzip
 import json
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import valid_json_texts
 
 from agent.points import micros
-from agent.sources import detect, jsonpos, jsonscan, load_bundle, promseries, scrub, slack
+from agent.sources import (
+    detect,
+    jsonpos,
+    jsonscan,
+    load_bundle,
+    promseries,
+    scrub,
+    slack,
+)
 from agent.sources.timeparse import from_epoch
 
 
@@ -83,19 +91,11 @@ def test_numpy_item_lines_match_the_regex_scanner_on_random_documents():
 
 
 def test_numpy_item_lines_match_on_fixtures_and_bundles():
-    root = Path(__file__).resolve().parents[1]
-    files = sorted((root / "fixtures").rglob("*.json")) + sorted((root / "tests" / "data").rglob("*.json"))
-    checked = 0
-    for f in files:
-        text = f.read_text(encoding="utf-8")
-        try:
-            json.loads(text)
-        except ValueError:
-            continue
+    texts = valid_json_texts()
+    for f, text in texts:
         for path in JSON_PATHS:
             assert jsonscan.item_lines(text, path) == _regex_lines(text, path), (f, path)
-        checked += 1
-    assert checked > 10
+    assert len(texts) > 10
 
 
 @pytest.mark.parametrize("text", [

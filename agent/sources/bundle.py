@@ -11,7 +11,7 @@ from agent import collector
 from agent.errors import BundleError
 from agent.models import Bundle, FileStatus, IncidentMeta
 from agent.sources.archive import is_archive, open_bundle
-from agent.sources.context import Collected, FileCtx
+from agent.sources.context import PARSE_ERRORS, Collected, FileCtx
 from agent.sources.detect import Detector, Sniff, keys_of, sniff
 from agent.sources.logs import count_lines
 from agent.sources.registry import REGISTRY
@@ -19,8 +19,6 @@ from agent.sources.staged import Staged, deferred_sniff
 
 GOLD_NAMES = ("gold.yaml", "gold.yml")
 NAMES_ONLY = ("slack.users", "slack.channels")  # they name things in other files; alone they say nothing
-_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, LookupError, RecursionError,
-                 ArithmeticError)  # OverflowError: a date far past year 9999
 
 
 def load_bundle(path: str | Path, *, on_light: Callable[[Bundle], object] | None = None) -> Bundle:
@@ -209,7 +207,7 @@ def _parse_one(det: Detector, sn: Sniff, out: Collected, status: FileStatus) -> 
         status.format = ctx.format or det.format
         if status.records == 0:
             status.reason = "recognised, but held no usable records"
-    except _PARSE_ERRORS as exc:
+    except PARSE_ERRORS as exc:
         status.status = "error"
         status.reason = f"{sn.rel}: {det.format}: cannot parse: {type(exc).__name__}: {exc}"[:500]
 

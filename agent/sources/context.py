@@ -24,6 +24,10 @@ from agent.sources.jsonpos import LineIndex, array_item_lines
 from agent.sources.scrub import scrub
 from agent.sources.timeparse import UTC, parse_any
 
+# What a parser meeting a record it cannot use raises: the loader turns it into a file error
+PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, LookupError, RecursionError,
+                ArithmeticError)  # OverflowError: a date far past year 9999
+
 
 @dataclass
 class Collected:

@@ -18,7 +18,7 @@ else:  # numpy loads on first use, after a big draft's log miners fork (agent/de
 
 from agent import rxcache as rx
 from agent.models import ChatMessage
-from agent.sources.context import FileCtx, ref_name
+from agent.sources.context import PARSE_ERRORS, FileCtx, ref_name
 from agent.sources.detect import Detector, Sniff, items_of
 from agent.sources.scrub import scrub, scrub_all
 from agent.sources.timeparse import UTC, from_epoch
@@ -120,14 +120,11 @@ def _messages(ctx: FileCtx, msgs: list[dict], path: tuple[str, ...], channel: st
         times = _times([m["ts"] for m, _ in kept])
         names = [_name(ctx, m) for m, _ in kept]
         raws = [clean_text(_text(m), ctx.out.users) for m, _ in kept]
-    except _BROKEN:
+    except PARSE_ERRORS:  # the loader's own list: what it would report
         return _one_by_one(ctx, msgs, lines, channel)
     for (m, line), time, (user, name), raw, text in zip(kept, times, names, raws, scrub_all(raws)):
         _append(ctx, m, line, time, user, name, channel, raw, text)
     return len(kept)
-
-
-_BROKEN = (ValueError, KeyError, TypeError, AttributeError, IndexError, LookupError, RecursionError, ArithmeticError)
 
 
 def _one_by_one(ctx: FileCtx, msgs: list[dict], lines: list[int | None], channel: str) -> int:
